@@ -1,0 +1,1 @@
+"""nura-users: one normalized users table kept by the database itself."""

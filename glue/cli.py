@@ -1,0 +1,107 @@
+"""The `nura-users` command. No command prompts; every failure is one line and a non-zero exit."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+import psycopg
+
+from . import migrate as installer
+from .config import ConfigError, database_url, migrate_database_url
+from .localpg import LocalPostgresError
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, not argparse's usage block
+        print(f"nura-users: {message} (see nura-users --help)", file=sys.stderr)
+        raise SystemExit(2)
+
+
+def _migrate(args) -> int:
+    report = installer.migrate(migrate_database_url())
+    applied = ", ".join(report.applied) or "none pending"
+    print(f"migrations applied: {applied}; {report.definitions} definitions re-applied; "
+          f"{report.repaired} users backfilled or repaired")
+    return 0
+
+
+def _rollback(args) -> int:
+    undone = installer.rollback(migrate_database_url(), everything=args.all, yes=args.yes)
+    print(f"rolled back: {', '.join(undone)}" if undone else "nothing to roll back")
+    return 0
+
+
+def _status(args) -> int:
+    s = installer.status(migrate_database_url())
+    print(f"migrations applied: {', '.join(s.applied) or 'none'}")
+    print(f"migrations pending: {', '.join(s.pending) or 'none'}")
+    for name, present in s.triggers.items():
+        print(f"trigger {name} on auth.users: {'present' if present else 'MISSING'}")
+    if s.drift is not None:
+        print(f"drift: {s.drift} problem(s) (nura-users check lists them)")
+    for m in s.sync_metrics:
+        print(f"sync from {m['source']}: {m['succeeded']}/{m['total']} succeeded "
+              f"(success rate {m['success_rate']}), last failure {m['last_failure_at'] or 'never'}")
+    return 0
+
+
+def _check(args) -> int:
+    with psycopg.connect(database_url(), autocommit=True) as conn:
+        rows = conn.execute(
+            "select user_id, problem, detail from nura.check_consistency() order by problem, user_id").fetchall()
+    for user_id, problem, detail in rows:
+        print(f"{problem}\t{user_id or '-'}\t{detail}")
+    print(f"{len(rows)} problem(s)" if rows else "no drift")
+    return 1 if rows else 0
+
+
+def _reconcile(args) -> int:
+    with psycopg.connect(database_url(), autocommit=True) as conn:
+        repaired = conn.execute("select nura.reconcile()").fetchone()[0]
+    print(f"repaired {repaired} user(s)")
+    return 0
+
+
+def _dev(args) -> int:
+    from .dev import run_dev
+
+    return run_dev(data_dir=args.data_dir, port=args.pg_port)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="nura-users", description="One normalized users table for a Supabase backend.")
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
+
+    commands.add_parser("migrate", help="apply migrations, re-apply functions and triggers, backfill"
+                        ).set_defaults(run=_migrate)
+    p = commands.add_parser("rollback", help="undo the last migration (or all)")
+    p.add_argument("--all", action="store_true", help="undo every migration")
+    p.add_argument("--yes", action="store_true", help="drop tables even if they hold rows")
+    p.set_defaults(run=_rollback)
+    commands.add_parser("status", help="migrations, triggers, drift, sync success").set_defaults(run=_status)
+    commands.add_parser("check", help="the drift report; exit 1 on drift").set_defaults(run=_check)
+    commands.add_parser("reconcile", help="repair drift").set_defaults(run=_reconcile)
+    p = commands.add_parser("dev", help="a local PostgreSQL with a Supabase-shaped auth, migrated, with demo users")
+    p.add_argument("--data-dir", help="where the local cluster lives (default: a per-user data folder)")
+    p.add_argument("--pg-port", type=int, default=54329, help="the local PostgreSQL's port (default 54329)")
+    p.set_defaults(run=_dev)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.run(args)
+    except (ConfigError, installer.MigrateError, LocalPostgresError) as e:
+        message = str(e)
+    except psycopg.Error as e:
+        message = (getattr(e.diag, "message_primary", None) or str(e)).strip().splitlines()[0]
+    except KeyboardInterrupt:
+        return 130
+    print(f"nura-users: error: {message}", file=sys.stderr)
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

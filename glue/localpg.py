@@ -1,0 +1,93 @@
+"""A throwaway or persistent local PostgreSQL cluster, for `nura-users dev` and the tests.
+
+initdb and pg_ctl refuse to run as root, so as root the cluster belongs to, and the server runs
+as, the `postgres` OS user (through runuser); as anyone else it runs as that user. The bootstrap
+superuser is `supabase_admin`, as on the Supabase platform, so that the `postgres` role can be
+the ordinary, non-superuser project owner it is there.
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import socket
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+SUPERUSER = "supabase_admin"
+
+
+class LocalPostgresError(RuntimeError):
+    pass
+
+
+def _bindir() -> Path:
+    found = shutil.which("pg_ctl")
+    if found:
+        return Path(os.path.realpath(found)).parent
+    versions = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"), key=lambda p: int(p.split("/")[4]))
+    if versions:
+        return Path(versions[-1]).parent
+    raise LocalPostgresError("no PostgreSQL server binaries found (pg_ctl is not on PATH nor in /usr/lib/postgresql)")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class LocalPostgres:
+    data_dir: Path
+    port: int
+    settings: tuple[str, ...] = ()  # extra `-c name=value` server settings
+
+    @property
+    def _as_root(self) -> bool:
+        return os.geteuid() == 0
+
+    def _run(self, *argv: str) -> None:
+        cmd = [str(_bindir() / argv[0]), *argv[1:]]
+        if self._as_root:
+            cmd = ["runuser", "-u", "postgres", "--", *cmd]
+        done = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+        if done.returncode != 0:
+            tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["(no output)"]
+            raise LocalPostgresError(f"{argv[0]} failed: {tail[0]}")
+
+    @property
+    def log_file(self) -> Path:
+        return self.data_dir / "server.log"
+
+    def initialised(self) -> bool:
+        return (self.data_dir / "PG_VERSION").exists()
+
+    def init(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        if self._as_root:
+            shutil.chown(self.data_dir, "postgres", "postgres")
+        os.chmod(self.data_dir, 0o700)
+        self._run("initdb", "-D", str(self.data_dir), "-U", SUPERUSER, "--auth=trust",
+                  "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions")
+
+    def running(self) -> bool:
+        return (self.data_dir / "postmaster.pid").exists()
+
+    def start(self) -> None:
+        if not self.initialised():
+            self.init()
+        options = [f"-p {self.port}", "-c listen_addresses=127.0.0.1",
+                   f"-c unix_socket_directories={self.data_dir}"]
+        options += [f"-c {s}" for s in self.settings]
+        self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60",
+                  "-o", " ".join(options), "start")
+
+    def stop(self, mode: str = "fast") -> None:
+        if self.running():
+            self._run("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "stop")
+
+    def url(self, user: str = SUPERUSER, dbname: str = "postgres") -> str:
+        return f"postgresql://{user}@127.0.0.1:{self.port}/{dbname}"

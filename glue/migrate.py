@@ -1,0 +1,179 @@
+"""Installing nura-users into a database: yoyo migrations for state, plpgsql/ for behaviour.
+
+yoyo runs a post-apply hook only when a migration is pending, so the PL/pgSQL definitions are
+re-applied here on every `migrate`; that is also what reinstalls triggers a Supabase CLI diff or
+restore dropped.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+from yoyo import get_backend, read_migrations
+
+from .config import yoyo_url
+from .resources import sql_dir
+
+# yoyo's bookkeeping tables live in their own schema, away from the API-exposed `public`.
+MIGRATIONS_SCHEMA = "nura_migrations"
+# plpgsql/ subfolders in the order they must be applied: views and triggers need the functions.
+PLPGSQL_KINDS = ("functions", "views", "triggers")
+
+
+class MigrateError(RuntimeError):
+    pass
+
+
+@dataclass
+class MigrateReport:
+    applied: list[str]
+    definitions: int
+    repaired: int
+
+
+@dataclass
+class Status:
+    applied: list[str]
+    pending: list[str]
+    triggers: dict[str, bool] = field(default_factory=dict)
+    drift: int | None = None
+    sync_metrics: list[dict] = field(default_factory=list)
+
+
+def _migrations():
+    return read_migrations(str(sql_dir("migrations")))
+
+
+def _backend(url: str):
+    return get_backend(yoyo_url(url, MIGRATIONS_SCHEMA))
+
+
+def plpgsql_files() -> list[Path]:
+    root = sql_dir("plpgsql")
+    return [f for kind in PLPGSQL_KINDS for f in sorted((root / kind).glob("*.sql"))]
+
+
+def trigger_names() -> list[str]:
+    return [f.stem.split(".")[-1] for f in sorted((sql_dir("plpgsql") / "triggers").glob("*.sql"))]
+
+
+def _require_auth_users(conn: psycopg.Connection) -> None:
+    if conn.execute("select to_regclass('auth.users')").fetchone()[0] is None:
+        raise MigrateError("auth.users does not exist: point MIGRATE_DATABASE_URL at a Supabase database "
+                           "(or one with a Supabase-shaped auth schema)")
+
+
+def _ours_installed(conn: psycopg.Connection) -> bool:
+    return conn.execute("select to_regclass('nura.service_types') is not null").fetchone()[0]
+
+
+def migrate(url: str) -> MigrateReport:
+    with psycopg.connect(url, autocommit=True) as conn:
+        _require_auth_users(conn)
+        conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(MIGRATIONS_SCHEMA)))
+
+    backend = _backend(url)
+    with backend.lock():
+        pending = backend.to_apply(_migrations())
+        backend.apply_migrations(pending)
+
+    files = plpgsql_files()
+    with psycopg.connect(url) as conn:
+        # Bodies may name functions defined in a later file; they are all there by commit.
+        conn.execute("set local check_function_bodies = off")
+        for f in files:
+            try:
+                conn.execute(f.read_text())
+            except psycopg.Error as e:
+                raise MigrateError(f"{f.parent.name}/{f.name}: {e.diag.message_primary or e}") from e
+    # Backfill and drift repair in their own transaction: the one above locked auth.users.
+    with psycopg.connect(url, autocommit=True) as conn:
+        repaired = conn.execute("select nura.reconcile()").fetchone()[0]
+    return MigrateReport(applied=[m.id for m in pending], definitions=len(files), repaired=repaired)
+
+
+_DROP_TABLE = re.compile(r"^\s*drop\s+table\s+(?:if\s+exists\s+)?([\w.]+)", re.I | re.M)
+_DROP_SCHEMA = re.compile(r"^\s*drop\s+schema\s+(?:if\s+exists\s+)?(\w+)", re.I | re.M)
+
+
+def _tables_dropped_by(migration) -> tuple[list[str], list[str]]:
+    path = Path(migration.path)
+    rollback = path.with_name(path.name[: -len(".sql")] + ".rollback.sql")
+    text = rollback.read_text() if rollback.exists() else ""
+    return _DROP_TABLE.findall(text), _DROP_SCHEMA.findall(text)
+
+
+def _tables_holding_rows(conn: psycopg.Connection, tables: list[str], schemas: list[str]) -> list[str]:
+    names = list(tables)
+    if schemas:
+        names += [r[0] for r in conn.execute(
+            "select format('%I.%I', n.nspname, c.relname) from pg_catalog.pg_class c "
+            "join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
+            "where c.relkind in ('r', 'p') and n.nspname = any(%s)", (schemas,))]
+    full = []
+    for name in names:
+        if conn.execute("select to_regclass(%s)", (name,)).fetchone()[0] is None:
+            continue
+        if conn.execute(sql.SQL("select exists (select from {})").format(
+                sql.SQL(name))).fetchone()[0]:
+            full.append(name)
+    return full
+
+
+def rollback(url: str, *, everything: bool, yes: bool) -> list[str]:
+    backend = _backend(url)
+    with psycopg.connect(url, autocommit=True) as conn:
+        if conn.execute("select to_regnamespace(%s)", (MIGRATIONS_SCHEMA,)).fetchone()[0] is None:
+            return []
+    with backend.lock():
+        targets = backend.to_rollback(_migrations())
+        if not everything:
+            targets = targets[:1]
+        if not targets:
+            return []
+        if not yes:
+            with psycopg.connect(url) as conn:
+                tables, schemas = [], []
+                for m in targets:
+                    t, s = _tables_dropped_by(m)
+                    tables += t
+                    schemas += s
+                full = _tables_holding_rows(conn, tables, schemas)
+            if full:
+                raise MigrateError(f"rolling back would drop tables holding rows ({', '.join(full)}); "
+                                   "pass --yes to drop them")
+        backend.rollback_migrations(targets)
+        left = backend.to_rollback(_migrations())
+    if not left:
+        with psycopg.connect(url, autocommit=True) as conn:
+            conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(MIGRATIONS_SCHEMA)))
+    return [m.id for m in targets]
+
+
+def status(url: str) -> Status:
+    with psycopg.connect(url, autocommit=True) as conn:
+        _require_auth_users(conn)
+        if conn.execute("select to_regnamespace(%s)", (MIGRATIONS_SCHEMA,)).fetchone()[0] is None:
+            migrations = _migrations()
+            return Status(applied=[], pending=[m.id for m in migrations],
+                          triggers={t: False for t in trigger_names()})
+    backend = _backend(url)
+    migrations = _migrations()
+    pending = {m.id for m in backend.to_apply(migrations)}
+    result = Status(applied=[m.id for m in migrations if m.id not in pending],
+                    pending=[m.id for m in migrations if m.id in pending])
+    with psycopg.connect(url, autocommit=True) as conn:
+        present = {r[0] for r in conn.execute(
+            "select tgname from pg_catalog.pg_trigger where tgrelid = 'auth.users'::regclass "
+            "and tgenabled <> 'D'")}
+        result.triggers = {t: t in present for t in trigger_names()}
+        if _ours_installed(conn):
+            result.drift = conn.execute("select count(*) from nura.check_consistency()").fetchone()[0]
+            cur = conn.cursor(row_factory=dict_row)
+            result.sync_metrics = cur.execute("select * from nura.sync_metrics order by source").fetchall()
+    return result

@@ -1,0 +1,20 @@
+-- What an auth.users row says about the public.users fields it owns or feeds, as jsonb keyed by
+-- public.users column. The single place the mapping lives.
+create or replace function nura.auth_user_fields(p_auth auth.users)
+returns jsonb
+language sql
+stable  -- timestamptz renders by TimeZone
+set search_path = ''
+as $$
+    select jsonb_build_object(
+        'email', p_auth.email,
+        'phone_number', nura.e164(p_auth.phone),
+        'full_name', nura.metadata_text(p_auth.raw_user_meta_data, '{full_name,name}', 200),
+        'avatar_url', nura.metadata_url(p_auth.raw_user_meta_data, '{avatar_url,picture}'),
+        'email_confirmed_at', p_auth.email_confirmed_at,
+        'phone_confirmed_at', p_auth.phone_confirmed_at,
+        'last_sign_in_at', p_auth.last_sign_in_at,
+        'created_at', p_auth.created_at
+    )
+$$;
+comment on function nura.auth_user_fields(auth.users) is 'Maps an auth.users row to the public.users fields it feeds.';

@@ -1,0 +1,61 @@
+-- One row per drift between auth.users and public.users (see the README's "Drift"). Only rows
+-- that came from auth.users can drift; profile fields never count, either side may edit them.
+create or replace function nura.check_consistency()
+returns table (user_id uuid, problem text, detail jsonb)
+language sql
+stable
+security definer
+set search_path = ''
+as $$
+    select null::uuid, 'trigger_missing', jsonb_build_object('missing', array_agg(t.name))
+    from unnest(array['tg_auth_users__sync_insert', 'tg_auth_users__sync_update',
+                      'tg_auth_users__sync_delete']) as t(name)
+    where not exists (
+        select from pg_catalog.pg_trigger g
+        where g.tgrelid = to_regclass('auth.users') and g.tgname = t.name and g.tgenabled <> 'D')
+    having count(*) > 0
+
+    union all
+    select a.id, 'missing', '{}'::jsonb
+    from auth.users a
+    where a.deleted_at is null and not exists (select from public.users u where u.id = a.id)
+
+    union all
+    select u.id, 'stale', jsonb_build_object('fields', s.fields)
+    from public.users u
+    join auth.users a on a.id = u.id
+    cross join lateral (
+        select array_agg(f.key order by f.key) as fields
+        from jsonb_each(nura.auth_user_fields(a)
+                        || jsonb_build_object('deleted', a.deleted_at is not null)) f
+        where f.key in ('email', 'email_confirmed_at', 'phone_confirmed_at', 'last_sign_in_at', 'deleted')
+          and (f.key = 'deleted' and f.value <> to_jsonb(u.deleted_at is not null)
+               or f.key <> 'deleted' and u.deleted_at is null and a.deleted_at is null
+                  and f.value is distinct from to_jsonb(u) -> f.key)
+    ) s
+    where u.origin = 'supabase_auth' and s.fields is not null
+
+    union all
+    select f.user_id, 'failed',
+           jsonb_build_object('log_id', f.id, 'sync_type', f.sync_type, 'error', f.error_message,
+                              'at', f.created_at)
+    from (
+        select distinct on (l.user_id) l.*
+        from public.user_sync_logs l
+        where not l.success and l.source in ('supabase_auth', 'reconcile')
+        order by l.user_id, l.id desc
+    ) f
+    where not exists (
+        select from public.user_sync_logs r
+        where r.user_id = f.user_id and r.id > f.id and r.success
+          and r.sync_type in ('create', 'delete', 'reconcile'))
+
+    union all
+    select u.id, 'orphaned', '{}'::jsonb
+    from public.users u
+    where u.origin = 'supabase_auth' and u.deleted_at is null
+      and not exists (select from auth.users a where a.id = u.id)
+$$;
+comment on function nura.check_consistency() is 'Drift report: missing, stale, failed, orphaned users and missing triggers.';
+revoke all on function nura.check_consistency() from public;
+grant execute on function nura.check_consistency() to nura_service, service_role;

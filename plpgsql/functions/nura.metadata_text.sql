@@ -1,0 +1,15 @@
+-- The first of p_keys in user metadata holding a non-blank string, trimmed and cut to p_max
+-- characters. User metadata is user-editable: anything else is ignored, never an error.
+create or replace function nura.metadata_text(p_metadata jsonb, p_keys text[], p_max integer)
+returns text
+language sql
+immutable
+set search_path = ''
+as $$
+    select left(btrim(p_metadata ->> k), p_max)
+    from unnest(p_keys) with ordinality as t(k, n)
+    where jsonb_typeof(p_metadata -> k) = 'string' and btrim(p_metadata ->> k) <> ''
+    order by n
+    limit 1
+$$;
+comment on function nura.metadata_text(jsonb, text[], integer) is 'Reads a profile string from user-editable metadata without ever failing.';

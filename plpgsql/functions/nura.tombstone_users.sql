@@ -1,0 +1,45 @@
+-- Marks users deleted, set-based: deleted_at set, is_active false, personal values cleared in
+-- public.users and in their earlier sync-log rows. The deletion's own log row names the cleared
+-- fields, not their values. Already deleted users are left alone.
+create or replace function nura.tombstone_users(p_ids uuid[], p_source text)
+returns integer
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_count integer;
+begin
+    with victims as (
+        select u.* from public.users u
+        where u.id = any (p_ids) and u.deleted_at is null
+        order by u.id
+        for update
+    ), gone as (
+        update public.users u
+           set deleted_at = now(), is_active = false, email = null, phone_number = null,
+               full_name = null, display_name = null, bio = null, avatar_url = null,
+               privacy_settings = '{}', updated_at = now()
+          from victims v
+         where u.id = v.id
+        returning u.id, v.is_active as was_active,
+                  array(select k from unnest(nura.personal_fields()) k
+                        where to_jsonb(v) -> k not in ('null', '{}')) as cleared
+    ), logged as (
+        insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
+        select g.id, 'delete', p_source,
+               jsonb_build_object('deleted_at', null, 'is_active', g.was_active),
+               jsonb_build_object('deleted_at', now(), 'is_active', false, 'cleared', to_jsonb(g.cleared)),
+               true
+        from gone g
+    ), erased as (
+        update public.user_sync_logs l
+           set before_data = nura.erase_personal(l.before_data),
+               after_data = nura.erase_personal(l.after_data)
+         where l.user_id in (select g.id from gone g)
+           and (l.before_data ?| nura.personal_fields() or l.after_data ?| nura.personal_fields())
+    )
+    select count(*) into v_count from gone;
+    return v_count;
+end
+$$;
+comment on function nura.tombstone_users(uuid[], text) is 'Deletes users the GDPR way: a tombstone row and erased log values.';
