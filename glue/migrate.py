@@ -98,31 +98,20 @@ def migrate(url: str) -> MigrateReport:
 
 
 _DROP_TABLE = re.compile(r"^\s*drop\s+table\s+(?:if\s+exists\s+)?([\w.]+)", re.I | re.M)
-_DROP_SCHEMA = re.compile(r"^\s*drop\s+schema\s+(?:if\s+exists\s+)?(\w+)", re.I | re.M)
 
 
-def _tables_dropped_by(migration) -> tuple[list[str], list[str]]:
+def _tables_dropped_by(migration) -> list[str]:
+    """The tables a migration's rollback drops by name: where user data lives. (Tables that go
+    with a dropped schema, like nura.service_types, hold only configuration.)"""
     path = Path(migration.path)
     rollback = path.with_name(path.name[: -len(".sql")] + ".rollback.sql")
-    text = rollback.read_text() if rollback.exists() else ""
-    return _DROP_TABLE.findall(text), _DROP_SCHEMA.findall(text)
+    return _DROP_TABLE.findall(rollback.read_text()) if rollback.exists() else []
 
 
-def _tables_holding_rows(conn: psycopg.Connection, tables: list[str], schemas: list[str]) -> list[str]:
-    names = list(tables)
-    if schemas:
-        names += [r[0] for r in conn.execute(
-            "select format('%I.%I', n.nspname, c.relname) from pg_catalog.pg_class c "
-            "join pg_catalog.pg_namespace n on n.oid = c.relnamespace "
-            "where c.relkind in ('r', 'p') and n.nspname = any(%s)", (schemas,))]
-    full = []
-    for name in names:
-        if conn.execute("select to_regclass(%s)", (name,)).fetchone()[0] is None:
-            continue
-        if conn.execute(sql.SQL("select exists (select from {})").format(
-                sql.SQL(name))).fetchone()[0]:
-            full.append(name)
-    return full
+def _tables_holding_rows(conn: psycopg.Connection, tables: list[str]) -> list[str]:
+    return [name for name in tables
+            if conn.execute("select to_regclass(%s)", (name,)).fetchone()[0] is not None
+            and conn.execute(sql.SQL("select exists (select from {})").format(sql.SQL(name))).fetchone()[0]]
 
 
 def rollback(url: str, *, everything: bool, yes: bool) -> list[str]:
@@ -138,12 +127,7 @@ def rollback(url: str, *, everything: bool, yes: bool) -> list[str]:
             return []
         if not yes:
             with psycopg.connect(url) as conn:
-                tables, schemas = [], []
-                for m in targets:
-                    t, s = _tables_dropped_by(m)
-                    tables += t
-                    schemas += s
-                full = _tables_holding_rows(conn, tables, schemas)
+                full = _tables_holding_rows(conn, [t for m in targets for t in _tables_dropped_by(m)])
             if full:
                 raise MigrateError(f"rolling back would drop tables holding rows ({', '.join(full)}); "
                                    "pass --yes to drop them")

@@ -1,0 +1,122 @@
+"""One throwaway PostgreSQL for the session (as the `postgres` OS user when run as root), two
+template databases built once with the same code users run, and a fresh clone per test:
+
+- `bare`: the Supabase-shaped auth stand-in only (to test `migrate` itself);
+- `migrated`: the stand-in plus `nura-users migrate`, run as the non-superuser `postgres`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pytest
+from pytest_postgresql.janitor import DatabaseJanitor
+
+from glue import migrate as installer
+from glue import supabase_standin
+from glue.localpg import SUPERUSER, LocalPostgres, free_port
+
+FAST_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200")
+
+
+@pytest.fixture(scope="session")
+def cluster():
+    base = Path(tempfile.mkdtemp(prefix="nura-test-"))
+    pg = LocalPostgres(base / "pgdata", free_port(), settings=FAST_SETTINGS)
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres", "postgres")
+    pg.start()
+    yield pg
+    pg.stop("immediate")
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def _template(cluster: LocalPostgres, name: str, migrated: bool) -> str:
+    supabase_standin.install(cluster.url(), name)
+    if migrated:
+        installer.migrate(cluster.url("postgres", name))
+    with psycopg.connect(cluster.url(), autocommit=True) as conn:
+        conn.execute(f"alter database {name} with is_template true")
+    return name
+
+
+@pytest.fixture(scope="session")
+def templates(cluster):
+    return {"bare": _template(cluster, "tpl_bare", migrated=False),
+            "migrated": _template(cluster, "tpl_migrated", migrated=True)}
+
+
+@dataclass
+class Database:
+    cluster: LocalPostgres
+    name: str
+
+    def url(self, role: str = "postgres") -> str:
+        return self.cluster.url(role, self.name)
+
+    @property
+    def superuser_url(self) -> str:
+        return self.cluster.url(SUPERUSER, self.name)
+
+    def connect(self, role: str = "postgres", **kwargs) -> psycopg.Connection:
+        return psycopg.connect(self.url(role), autocommit=True, **kwargs)
+
+    @property
+    def auth(self) -> supabase_standin.AuthServer:
+        return supabase_standin.AuthServer(self.url("supabase_auth_admin"))
+
+    def one(self, query: str, params=None):
+        with self.connect() as conn:
+            return conn.execute(query, params).fetchone()
+
+    def all(self, query: str, params=None) -> list:
+        with self.connect() as conn:
+            return conn.execute(query, params).fetchall()
+
+    def user(self, user_id: str) -> dict | None:
+        with self.connect() as conn:
+            conn.row_factory = psycopg.rows.dict_row
+            return conn.execute("select * from public.users where id = %s", (user_id,)).fetchone()
+
+    def logs(self, user_id: str) -> list[dict]:
+        with self.connect() as conn:
+            conn.row_factory = psycopg.rows.dict_row
+            return conn.execute("select * from public.user_sync_logs where user_id = %s order by id",
+                                (user_id,)).fetchall()
+
+    def drift(self) -> list[tuple]:
+        return self.all("select user_id, problem, detail from nura.check_consistency() order by 2, 1")
+
+
+_counter = itertools.count()
+
+
+def _clone(cluster: LocalPostgres, template: str):
+    name = f"t{next(_counter)}_{os.getpid()}"
+    janitor = DatabaseJanitor(user=SUPERUSER, host="127.0.0.1", port=cluster.port, dbname=name,
+                              template_dbname=template)
+    janitor.init()
+    with psycopg.connect(cluster.url(), autocommit=True) as conn:
+        conn.execute(f"alter database {name} owner to postgres")
+    try:
+        yield Database(cluster, name)
+    finally:
+        janitor.drop()
+
+
+@pytest.fixture
+def db(cluster, templates):
+    """A migrated Supabase-shaped database of its own."""
+    yield from _clone(cluster, templates["migrated"])
+
+
+@pytest.fixture
+def bare_db(cluster, templates):
+    """A Supabase-shaped database that nura-users was never installed into."""
+    yield from _clone(cluster, templates["bare"])

@@ -1,0 +1,191 @@
+"""`nura-users migrate` / `rollback` / `status` / `check` / `reconcile` as users run them: through
+the command, configured by the environment, as the non-superuser `postgres` of hosted Supabase."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from glue.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+OUR_TRIGGERS = {"tg_auth_users__sync_insert", "tg_auth_users__sync_update", "tg_auth_users__sync_delete"}
+
+
+@pytest.fixture
+def run(monkeypatch, capsys):
+    """Runs `nura-users ARGS` against a database; returns (exit code, stdout, stderr)."""
+
+    def _run(database, *args: str, **env: str):
+        monkeypatch.setenv("DATABASE_URL", database.url())
+        monkeypatch.delenv("MIGRATE_DATABASE_URL", raising=False)
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run
+
+
+def _catalog(db) -> list:
+    """Everything of ours a migrate could change, by name and definition."""
+    return db.all(
+        "select 'function', p.oid::regprocedure::text, md5(pg_get_functiondef(p.oid)), p.proacl::text"
+        " from pg_proc p where p.pronamespace = 'nura'::regnamespace"
+        " union all select 'trigger', tgname, md5(pg_get_triggerdef(oid)), null from pg_trigger"
+        " where tgrelid = 'auth.users'::regclass"
+        " union all select 'table', c.oid::regclass::text, c.relkind::text, c.relacl::text from pg_class c"
+        " where c.relnamespace in ('nura'::regnamespace, 'public'::regnamespace)"
+        " union all select 'policy', polname, pg_get_expr(polqual, polrelid), null from pg_policy"
+        " order by 1, 2")
+
+
+def _ours_left(db) -> list:
+    return db.all(
+        "select 'trigger', tgname from pg_trigger where tgrelid = 'auth.users'::regclass and not tgisinternal"
+        " union all select 'schema', nspname from pg_namespace where nspname in ('nura', 'nura_migrations')"
+        " union all select 'table', relname from pg_class where relnamespace = 'public'::regnamespace"
+        " union all select 'function', proname from pg_proc where pronamespace = 'public'::regnamespace")
+
+
+def test_migrate_installs_backfills_and_is_idempotent(bare_db, run):
+    existing = bare_db.auth.email_signup("before@example.com", {"full_name": "Was Here First"})
+    bare_db.auth.soft_delete(bare_db.auth.email_signup("gone@example.com"))
+    code, out, _ = run(bare_db, "migrate")
+    assert code == 0 and "0001.nura-core" in out and "1 users backfilled" in out
+    assert bare_db.user(existing)["full_name"] == "Was Here First"
+    assert bare_db.one("select count(*) from public.users")[0] == 1  # no row for the deleted one
+    assert bare_db.logs(existing)[0]["source"] == "reconcile"
+    catalog, logs = _catalog(bare_db), bare_db.one("select count(*) from public.user_sync_logs")[0]
+
+    code, out, _ = run(bare_db, "migrate")
+    assert code == 0 and "none pending" in out and "0 users" in out
+    assert _catalog(bare_db) == catalog
+    assert bare_db.one("select count(*) from public.user_sync_logs")[0] == logs
+    assert bare_db.drift() == []
+
+
+def test_migrate_runs_as_the_non_superuser_project_owner(bare_db, run):
+    assert bare_db.one("select rolsuper from pg_roles where rolname = 'postgres'")[0] is False
+    assert run(bare_db, "migrate")[0] == 0
+    assert bare_db.one("select pg_get_userbyid(relowner) from pg_class where oid = 'public.users'::regclass")[0] == "postgres"
+
+
+def test_migrate_refuses_without_auth_users(cluster, run):
+    from tests.conftest import Database
+
+    code, _, err = run(Database(cluster, "postgres"), "migrate")
+    assert code == 1 and err.count("\n") == 1 and "auth.users does not exist" in err
+
+
+def test_migrate_refuses_the_transaction_pooler(bare_db, run):
+    pooler = "postgresql://postgres.ref:pw@aws-0-eu-central-1.pooler.supabase.com:6543/postgres"
+    code, _, err = run(bare_db, "migrate", MIGRATE_DATABASE_URL=pooler)
+    assert code == 1 and "6543" in err and err.count("\n") == 1
+    assert bare_db.one("select to_regnamespace('nura')")[0] is None
+
+
+def test_missing_trigger_is_reported_and_reinstalled(db, run):
+    with db.connect() as conn:
+        conn.execute("drop trigger tg_auth_users__sync_update on auth.users")
+    uid = db.auth.email_signup("t@example.com", autoconfirm=False)
+    db.auth.confirm_email(uid)  # missed: the trigger is gone
+    code, out, _ = run(db, "check")
+    assert code == 1
+    assert "trigger_missing" in out and "tg_auth_users__sync_update" in out
+    assert f"stale\t{uid}" in out
+    code, out, _ = run(db, "status")
+    assert "tg_auth_users__sync_update on auth.users: MISSING" in out
+    code, out, _ = run(db, "migrate")
+    assert code == 0 and "1 users backfilled or repaired" in out
+    assert run(db, "check")[:2] == (0, "no drift\n")
+    assert db.user(uid)["email_confirmed_at"] is not None
+
+
+def test_check_and_reconcile_commands(db, run):
+    uid = db.auth.email_signup("orphan@example.com")
+    with db.connect("supabase_admin") as conn:  # a delete that bypassed the triggers
+        conn.execute("set session_replication_role = replica")
+        conn.execute("delete from auth.users where id = %s", (uid,))
+    code, out, _ = run(db, "check")
+    assert code == 1 and f"orphaned\t{uid}" in out
+    code, out, _ = run(db, "reconcile")
+    assert (code, out) == (0, "repaired 1 user(s)\n")
+    assert db.user(uid)["deleted_at"] is not None
+    assert run(db, "check")[0] == 0
+
+
+def test_rows_not_from_auth_are_never_drift(db, run):
+    with db.connect() as conn:
+        conn.execute("insert into public.users (id, email, origin) values (gen_random_uuid(), 'legacy@example.com',"
+                     " 'legacy_migration'), (gen_random_uuid(), 'hook@example.com', 'supabase_webhook')")
+    assert run(db, "check")[0] == 0
+    assert run(db, "reconcile")[1] == "repaired 0 user(s)\n"
+
+
+def test_status_reports_migrations_triggers_drift_and_success(db, run):
+    db.auth.email_signup("s@example.com")
+    code, out, _ = run(db, "status")
+    assert code == 0
+    assert "migrations applied: 0001.nura-core" in out and "migrations pending: none" in out
+    assert all(f"{t} on auth.users: present" in out for t in OUR_TRIGGERS)
+    assert "drift: 0" in out and "sync from supabase_auth: 1/1 succeeded" in out
+
+
+def test_rollback_refuses_to_drop_rows_then_removes_everything(db, run):
+    db.auth.email_signup("keep@example.com")
+    code, _, err = run(db, "rollback")
+    assert code == 1 and "--yes" in err and "public.users" in err and err.count("\n") == 1
+    assert db.one("select count(*) from public.users")[0] == 1
+
+    code, out, _ = run(db, "rollback", "--all", "--yes")
+    assert code == 0 and "0001.nura-core" in out
+    assert _ours_left(db) == []
+    assert db.one("select count(*) from pg_roles where rolname = 'nura_service'")[0] == 1  # other databases use it
+    uid = db.auth.email_signup("after@example.com", {"full_name": "Still Works"}, sign_in=True)
+    assert db.one("select email from auth.users where id = %s", (uid,))[0] == "after@example.com"
+
+    assert run(db, "rollback", "--all")[1] == "nothing to roll back\n"
+    assert run(db, "migrate")[0] == 0  # and back again, backfilling the signup made meanwhile
+    assert db.user(uid)["full_name"] == "Still Works"
+
+
+def test_rollback_of_an_empty_install_needs_no_yes(bare_db, run):
+    assert run(bare_db, "migrate")[0] == 0
+    assert run(bare_db, "rollback")[0] == 0
+    assert _ours_left(bare_db) == []
+
+
+def test_bad_command_line_is_one_line_and_non_zero():
+    done = subprocess.run([sys.executable, "-m", "glue.cli", "rollback", "--everything"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1 and done.stdout == ""
+    done = subprocess.run([sys.executable, "-m", "glue.cli", "status"], capture_output=True, text=True,
+                          cwd=ROOT, env={k: v for k, v in os.environ.items() if "DATABASE_URL" not in k})
+    assert (done.returncode, done.stderr) == (1, "nura-users: error: DATABASE_URL is not set\n")
+
+
+def test_works_installed_from_a_wheel_in_any_directory(bare_db, tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+                   check=True, capture_output=True)
+    [wheel] = tmp_path.glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "glue/sql/migrations/0001.nura-core.rollback.sql" in names
+    assert "glue/sql/plpgsql/triggers/auth.users.tg_auth_users__sync_insert.sql" in names
+    site = tmp_path / "site"
+    zipfile.ZipFile(wheel).extractall(site)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(site), "DATABASE_URL": bare_db.url()}
+    done = subprocess.run([sys.executable, "-c", "import glue.cli, sys; print(glue.cli.__file__);"
+                           " sys.exit(glue.cli.main(['migrate']))"],
+                          capture_output=True, text=True, cwd=elsewhere, env=env)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith(str(site))
+    assert bare_db.one("select to_regclass('public.users') is not null")[0]

@@ -1,0 +1,186 @@
+"""The sync never breaks a signup: hostile metadata never fails nor sticks, an error of the sync's
+own is undone alone, logged and repaired by reconcile, bulk statements work set-based, and
+concurrent writers lose nothing."""
+
+from __future__ import annotations
+
+import json
+import threading
+import uuid
+
+import psycopg
+import pytest
+from psycopg import sql
+from psycopg.types.json import Jsonb
+
+
+@pytest.mark.parametrize("metadata, full_name, avatar", [
+    ({"full_name": 42, "name": "Fallback Name"}, "Fallback Name", None),
+    ({"full_name": {"first": "x"}, "avatar_url": ["https://a.example/x.png"]}, None, None),
+    ({"full_name": "   ", "name": None}, None, None),
+    ({"full_name": "N" * 5000}, "N" * 200, None),
+    ({"avatar_url": "javascript:alert(1)", "picture": "https://ok.example/p.png"}, None, "https://ok.example/p.png"),
+    ({"avatar_url": "data:image/png;base64,AAAA"}, None, None),
+    ({"avatar_url": "https://long.example/" + "a" * 3000}, None, None),
+    ({"full_name": "Robert'); drop table public.users;--"}, "Robert'); drop table public.users;--", None),
+    ({"blob": "x" * 3_000_000, "full_name": "Big Meta"}, "Big Meta", None),
+])
+def test_hostile_metadata_never_fails_and_never_sticks(db, metadata, full_name, avatar):
+    uid = db.auth.email_signup(f"{uuid.uuid4().hex}@example.com", metadata)
+    user = db.user(uid)
+    assert (user["full_name"], user["avatar_url"]) == (full_name, avatar)
+    assert all(l["success"] for l in db.logs(uid))
+    assert "x" * 100 not in json.dumps([l["after_data"] for l in db.logs(uid)])
+
+
+def test_metadata_that_is_not_an_object(db):
+    uid = db.auth.email_signup("odd@example.com")
+    with psycopg.connect(db.url("supabase_auth_admin")) as conn:
+        conn.execute("update users set raw_user_meta_data = %s where id = %s", (Jsonb(["a", 1]), uid))
+        conn.execute("update users set raw_user_meta_data = %s where id = %s", (Jsonb("text"), uid))
+        conn.execute("update users set raw_user_meta_data = null where id = %s", (uid,))
+    assert db.user(uid)["email"] == "odd@example.com"
+    assert all(l["success"] for l in db.logs(uid))
+
+
+def _break_sync_for(db, email: str) -> None:
+    """A constraint nobody planned for: the sync of one address now fails."""
+    with db.connect() as conn:
+        conn.execute(sql.SQL("alter table public.users add constraint injected_fault check (email <> {})")
+                     .format(sql.Literal(email)))
+
+
+def _heal(db) -> None:
+    with db.connect() as conn:
+        conn.execute("alter table public.users drop constraint injected_fault")
+
+
+def test_a_failing_sync_never_fails_the_signup_and_reconcile_repairs_it(db):
+    _break_sync_for(db, "victim@example.com")
+    victim = db.auth.email_signup("victim@example.com", {"full_name": "Victim"}, sign_in=True)
+    other = db.auth.email_signup("fine@example.com")
+    assert db.one("select count(*) from auth.users where id = %s", (victim,))[0] == 1  # the signup went through
+    assert db.user(victim) is None and db.user(other) is not None
+    failures = [l for l in db.logs(victim) if not l["success"]]
+    assert failures and failures[0]["sync_type"] == "create" and failures[0]["source"] == "supabase_auth"
+    assert failures[0]["error_message"].startswith("23514: ")  # SQLSTATE, then the message
+    assert "victim@example.com" not in failures[0]["error_message"]  # no row values in the log
+    problems = {(str(u), p) for u, p, _ in db.drift()}
+    assert problems == {(victim, "missing"), (victim, "failed")}
+
+    _heal(db)
+    repaired = db.one("select nura.reconcile()")[0]
+    assert repaired == 1
+    assert db.user(victim)["full_name"] == "Victim"
+    assert db.drift() == []
+
+
+def test_a_failing_update_is_logged_and_repaired_by_reconcile(db):
+    uid = db.auth.email_signup("changer@example.com")
+    _break_sync_for(db, "changed@example.com")
+    db.auth.request_email_change(uid, "changed@example.com")
+    db.auth.confirm_email_change(uid)
+    assert db.one("select email from auth.users where id = %s", (uid,))[0] == "changed@example.com"
+    assert db.user(uid)["email"] == "changer@example.com"
+    assert {p for _, p, _ in db.drift()} == {"stale", "failed"}
+    stale = [d for _, p, d in db.drift() if p == "stale"][0]
+    assert stale == {"fields": ["email"]}
+    # A later successful partial sync (a sign-in) does not count as a repair of the failure.
+    db.auth.sign_in(uid)
+    assert {p for _, p, _ in db.drift()} == {"stale", "failed"}
+    _heal(db)
+    assert db.one("select nura.reconcile()")[0] == 1
+    assert db.user(uid)["email"] == "changed@example.com"
+    assert db.drift() == []
+
+
+def test_bulk_insert_with_one_bad_row_syncs_the_others(db):
+    _break_sync_for(db, "bad@bulk.example")
+    with psycopg.connect(db.url("supabase_auth_admin")) as conn:
+        conn.execute(
+            "insert into users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data,"
+            " created_at, updated_at, is_sso_user, is_anonymous, confirmation_token)"
+            " select '00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated',"
+            " e, '{}', '{}', now(), now(), false, false, ''"
+            " from unnest(array['a@bulk.example', 'bad@bulk.example', 'c@bulk.example']) e")
+    emails = [e for (e,) in db.all("select email from public.users order by email")]
+    assert emails == ["a@bulk.example", "c@bulk.example"]
+    assert db.one("select count(*) from public.user_sync_logs where not success")[0] == 1
+
+
+def test_a_revoked_permission_is_the_syncs_error_too(db):
+    with db.connect("supabase_admin") as conn:
+        conn.execute("revoke insert on public.users from postgres")
+    uid = db.auth.email_signup("lonely@example.com")
+    assert db.user(uid) is None
+    assert db.logs(uid)[0]["error_message"].startswith("42501: ")
+    with db.connect("supabase_admin") as conn:
+        conn.execute("grant insert on public.users to postgres")
+    db.one("select nura.reconcile()")
+    assert db.user(uid) is not None
+
+
+def test_a_cancelled_statement_fails_cleanly(db):
+    """Outside the guarantee: a statement timeout during the sync cancels the auth write itself
+    (nothing is half-written)."""
+    with db.connect() as conn:
+        conn.execute("create function public.slow() returns trigger language plpgsql as "
+                     "$$ begin perform pg_sleep(2); return null; end $$")
+        conn.execute("create trigger slow after insert on public.users for each row execute function public.slow()")
+    with pytest.raises(psycopg.errors.QueryCanceled):
+        with psycopg.connect(db.url("supabase_auth_admin")) as conn:
+            conn.execute("set statement_timeout = '200ms'")
+            db.auth._insert(conn, id=str(uuid.uuid4()), email="slow@example.com")
+    assert db.one("select count(*) from auth.users")[0] == 0
+    assert db.one("select count(*) from public.users")[0] == 0
+
+
+def _insert_anonymous(db, n: int) -> None:
+    with psycopg.connect(db.url("supabase_auth_admin")) as conn:
+        conn.execute(
+            "insert into users (instance_id, id, aud, role, raw_app_meta_data, raw_user_meta_data,"
+            " created_at, updated_at, last_sign_in_at, is_sso_user, is_anonymous)"
+            " select '00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated',"
+            " 'authenticated', '{}', '{}', now() - interval '40 days', now(), now(), false, true"
+            " from generate_series(1, %s)", (n,))
+
+
+def test_bulk_purge_of_thousands_of_anonymous_users(db):
+    _insert_anonymous(db, 5000)
+    assert db.one("select count(*) from public.users")[0] == 5000
+    with psycopg.connect(db.url("supabase_auth_admin")) as conn:
+        conn.execute("delete from users where is_anonymous is true and created_at < now() - interval '30 days'")
+    assert db.one("select count(*) from public.users where deleted_at is null")[0] == 0
+    assert db.one("select count(*) from public.user_sync_logs where sync_type = 'delete'")[0] == 5000
+    assert db.drift() == []
+
+
+def test_concurrent_signups_and_updates_lose_nothing(db):
+    ids = [db.auth.email_signup(f"c{i}@example.com", {"full_name": f"C{i}"}) for i in range(8)]
+    errors = []
+
+    def worker(n: int) -> None:
+        try:
+            for round_ in range(15):
+                target = ids[(n + round_) % len(ids)]
+                db.auth.update_metadata(target, {"full_name": f"W{n}-{round_}"})
+                db.auth.sign_in(target)
+                db.auth.email_signup(f"w{n}-{round_}@example.com")
+        except Exception as e:  # surfaced below
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert db.drift() == []
+    assert db.one("select count(*) from public.users")[0] == 8 + 6 * 15
+    assert db.one("select count(*) from public.user_sync_logs where not success")[0] == 0
+    # Every user's full_name is the one auth holds, and its latest log row says so.
+    for uid in ids:
+        auth_name = db.one("select raw_user_meta_data ->> 'full_name' from auth.users where id = %s", (uid,))[0]
+        assert db.user(uid)["full_name"] == auth_name
+        last = [l for l in db.logs(uid) if "full_name" in (l["after_data"] or {})][-1]
+        assert last["after_data"]["full_name"] == auth_name
