@@ -13,6 +13,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,7 +24,7 @@ class LocalPostgresError(RuntimeError):
     pass
 
 
-def _bindir() -> Path:
+def bindir() -> Path:
     found = shutil.which("pg_ctl")
     if found:
         return Path(os.path.realpath(found)).parent
@@ -45,12 +46,25 @@ class LocalPostgres:
     port: int
     settings: tuple[str, ...] = ()  # extra `-c name=value` server settings
 
+    @classmethod
+    def throwaway(cls, settings: tuple[str, ...] = ()) -> "LocalPostgres":
+        """A cluster in a new temporary folder (one the postgres OS user may enter, under root);
+        `discard()` removes it."""
+        base = Path(tempfile.mkdtemp(prefix="nura-pg-"))
+        if os.geteuid() == 0:
+            shutil.chown(base, "postgres", "postgres")
+        return cls(base / "pgdata", free_port(), settings)
+
+    def discard(self) -> None:
+        self.stop("immediate")
+        shutil.rmtree(self.data_dir.parent, ignore_errors=True)
+
     @property
     def _as_root(self) -> bool:
         return os.geteuid() == 0
 
     def _run(self, *argv: str) -> None:
-        cmd = [str(_bindir() / argv[0]), *argv[1:]]
+        cmd = [str(bindir() / argv[0]), *argv[1:]]
         if self._as_root:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         done = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)

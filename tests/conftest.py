@@ -9,10 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 import psycopg
 import pytest
@@ -20,21 +17,19 @@ from pytest_postgresql.janitor import DatabaseJanitor
 
 from glue import migrate as installer
 from glue import supabase_standin
-from glue.localpg import SUPERUSER, LocalPostgres, free_port
+from glue.localpg import SUPERUSER, LocalPostgres
 
-FAST_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200")
+# track_functions lets tests see which path (set-based or row by row) the sync took.
+FAST_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200",
+                 "track_functions=pl")
 
 
 @pytest.fixture(scope="session")
 def cluster():
-    base = Path(tempfile.mkdtemp(prefix="nura-test-"))
-    pg = LocalPostgres(base / "pgdata", free_port(), settings=FAST_SETTINGS)
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres", "postgres")
+    pg = LocalPostgres.throwaway(settings=FAST_SETTINGS)
     pg.start()
     yield pg
-    pg.stop("immediate")
-    shutil.rmtree(base, ignore_errors=True)
+    pg.discard()
 
 
 def _template(cluster: LocalPostgres, name: str, migrated: bool) -> str:

@@ -1,13 +1,20 @@
--- A sync-log image with the values of personal fields nulled: the keys stay, so the row still
--- says what changed, but not to what.
-create or replace function nura.erase_personal(p_data jsonb)
+-- A sync-log image with the values of the given personal fields nulled: the keys stay, so the
+-- row still says what changed, but not to what.
+create or replace function nura.erase_personal(p_data jsonb, p_fields text[])
 returns jsonb
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-    select p_data || coalesce(jsonb_object_agg(k, null), '{}')
-    from unnest(nura.personal_fields()) as k
-    where p_data ? k
+declare
+    k text;
+begin
+    foreach k in array p_fields loop
+        if p_data ? k then
+            p_data := jsonb_set(p_data, array[k], 'null');
+        end if;
+    end loop;
+    return p_data;
+end
 $$;
-comment on function nura.erase_personal(jsonb) is 'Nulls the personal values in a sync-log image.';
+comment on function nura.erase_personal(jsonb, text[]) is 'Nulls the personal values in a sync-log image.';

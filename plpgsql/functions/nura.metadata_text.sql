@@ -2,14 +2,19 @@
 -- characters. User metadata is user-editable: anything else is ignored, never an error.
 create or replace function nura.metadata_text(p_metadata jsonb, p_keys text[], p_max integer)
 returns text
-language sql
+language plpgsql
 immutable
 set search_path = ''
 as $$
-    select left(btrim(p_metadata ->> k), p_max)
-    from unnest(p_keys) with ordinality as t(k, n)
-    where jsonb_typeof(p_metadata -> k) = 'string' and btrim(p_metadata ->> k) <> ''
-    order by n
-    limit 1
+declare
+    k text;
+begin
+    foreach k in array p_keys loop
+        if jsonb_typeof(p_metadata -> k) = 'string' and btrim(p_metadata ->> k) <> '' then
+            return left(btrim(p_metadata ->> k), p_max);
+        end if;
+    end loop;
+    return null;
+end
 $$;
 comment on function nura.metadata_text(jsonb, text[], integer) is 'Reads a profile string from user-editable metadata without ever failing.';

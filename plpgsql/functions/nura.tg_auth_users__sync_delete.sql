@@ -7,7 +7,7 @@ security definer
 set search_path = ''
 as $$
 declare
-    o auth.users;
+    v_row auth.users;
 begin
     begin
         perform nura.tombstone_users(array(select o.id from old_auth_users o), 'supabase_auth');
@@ -15,8 +15,8 @@ begin
         if nura.is_server_failure(sqlstate) then
             raise;
         end if;
-        for o in select * from old_auth_users loop
-            perform nura.sync_auth_user(o, null, 'supabase_auth');
+        for v_row in select * from old_auth_users loop
+            perform nura.sync_auth_user(v_row, null, 'supabase_auth');
         end loop;
     end;
     return null;

@@ -8,16 +8,16 @@ security definer
 set search_path = ''
 as $$
 declare
-    n auth.users;
+    v_row auth.users;
 begin
     begin
-        perform nura.create_users_from_auth(array(select n from new_auth_users n), 'supabase_auth');
+        perform nura.create_users_from_auth(array(select n::auth.users from new_auth_users n), 'supabase_auth');
     exception when others then
         if nura.is_server_failure(sqlstate) then
             raise;
         end if;
-        for n in select * from new_auth_users loop
-            perform nura.sync_auth_user(null, n, 'supabase_auth');
+        for v_row in select * from new_auth_users loop
+            perform nura.sync_auth_user(null, v_row, 'supabase_auth');
         end loop;
     end;
     return null;

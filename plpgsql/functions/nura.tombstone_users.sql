@@ -7,11 +7,13 @@ language plpgsql
 set search_path = ''
 as $$
 declare
+    v_personal constant text[] := nura.personal_fields();
     v_count integer;
 begin
     with victims as (
         select u.* from public.users u
-        where u.id = any (p_ids) and u.deleted_at is null
+        join unnest(p_ids) as t(id) on t.id = u.id  -- a join, not = any(): hashed for big purges
+        where u.deleted_at is null
         order by u.id
         for update
     ), gone as (
@@ -22,7 +24,7 @@ begin
           from victims v
          where u.id = v.id
         returning u.id, v.is_active as was_active,
-                  array(select k from unnest(nura.personal_fields()) k
+                  array(select k from unnest(v_personal) k
                         where to_jsonb(v) -> k not in ('null', '{}')) as cleared
     ), logged as (
         insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
@@ -33,10 +35,10 @@ begin
         from gone g
     ), erased as (
         update public.user_sync_logs l
-           set before_data = nura.erase_personal(l.before_data),
-               after_data = nura.erase_personal(l.after_data)
+           set before_data = nura.erase_personal(l.before_data, v_personal),
+               after_data = nura.erase_personal(l.after_data, v_personal)
          where l.user_id in (select g.id from gone g)
-           and (l.before_data ?| nura.personal_fields() or l.after_data ?| nura.personal_fields())
+           and (l.before_data ?| v_personal or l.after_data ?| v_personal)
     )
     select count(*) into v_count from gone;
     return v_count;
