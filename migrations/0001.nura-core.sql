@@ -51,7 +51,7 @@ create table public.users (
             and privacy_settings = '{}'
         )
     )
-);
+) with (fillfactor = 80);  -- room on the page for HOT updates: sign-ins and tombstones touch no index
 comment on table public.users is 'One row per person, keyed by the Supabase auth user id; kept by nura-users.';
 create index users_email_idx on public.users (lower(email));
 create index users_origin_idx on public.users (origin) where origin <> 'supabase_auth';

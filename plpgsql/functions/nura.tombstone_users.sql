@@ -24,8 +24,8 @@ begin
           from victims v
          where u.id = v.id
         returning u.id, v.is_active as was_active,
-                  array(select k from unnest(v_personal) k
-                        where to_jsonb(v) -> k not in ('null', '{}')) as cleared
+                  array(select e.key from jsonb_each(to_jsonb(v)) e
+                        where e.key = any (v_personal) and e.value not in ('null', '{}')) as cleared
     ), logged as (
         insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
         select g.id, 'delete', p_source,
