@@ -14,7 +14,8 @@ import pytest
 from glue.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
-OUR_TRIGGERS = {"tg_auth_users__sync_insert", "tg_auth_users__sync_update", "tg_auth_users__sync_delete"}
+OUR_TRIGGERS = {"tg_auth_users__sync_insert", "tg_auth_users__sync_bulk_insert", "tg_auth_users__sync_update",
+                "tg_auth_users__sync_delete"}
 
 
 @pytest.fixture

@@ -26,9 +26,10 @@ begin
         return;
     end if;
 
-    v_changes := nura.changed_fields(
-        case when not v_whole then nura.auth_user_fields(p_old) end,
-        nura.auth_user_fields(p_new));
+    v_changes := nura.auth_user_fields(p_new);
+    if not v_whole then
+        v_changes := nura.changed_fields(nura.auth_user_fields(p_old), v_changes);
+    end if;
     if jsonb_typeof(v_changes -> 'created_at') = 'null' then
         v_changes := v_changes - 'created_at';  -- an image without it (a webhook) keeps ours
     end if;

@@ -5,17 +5,13 @@ language plpgsql
 immutable
 set search_path = ''
 as $$
-declare
-    v_changed jsonb := '{}';
-    k text;
-    v jsonb;
 begin
-    for k, v in select * from jsonb_each(p_new) loop
-        if p_old is null or (p_old -> k) is distinct from v then
-            v_changed := v_changed || jsonb_build_object(k, v);
-        end if;
-    end loop;
-    return v_changed;
+    if p_old is null then
+        return p_new;
+    end if;
+    return coalesce((select jsonb_object_agg(n.key, n.value)
+                     from jsonb_each(p_new) n
+                     where (p_old -> n.key) is distinct from n.value), '{}');
 end
 $$;
 comment on function nura.changed_fields(jsonb, jsonb) is 'The part of p_new that differs from p_old.';

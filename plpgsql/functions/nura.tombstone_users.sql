@@ -24,8 +24,15 @@ begin
           from victims v
          where u.id = v.id
         returning u.id, v.is_active as was_active,
-                  array(select e.key from jsonb_each(to_jsonb(v)) e
-                        where e.key = any (v_personal) and e.value not in ('null', '{}')) as cleared
+                  -- the fields of nura.personal_fields() that held something
+                  array_remove(array[
+                      case when v.email is not null then 'email' end,
+                      case when v.phone_number is not null then 'phone_number' end,
+                      case when v.full_name is not null then 'full_name' end,
+                      case when v.display_name is not null then 'display_name' end,
+                      case when v.bio is not null then 'bio' end,
+                      case when v.avatar_url is not null then 'avatar_url' end,
+                      case when v.privacy_settings <> '{}' then 'privacy_settings' end], null) as cleared
     ), logged as (
         insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
         select g.id, 'delete', p_source,

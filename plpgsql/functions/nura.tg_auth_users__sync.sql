@@ -1,0 +1,44 @@
+-- Deferred to commit, once per INSERT or UPDATE event on auth.users: syncs the user's auth row
+-- as it stands at commit. Auth changes a user with an INSERT and several UPDATEs in one
+-- transaction; the first event syncs what the whole transaction changed (its OLD is the row
+-- before the transaction's first change to a mirrored column) and the user's later events find
+-- the same row version already synced and return at once. So a signup costs one sync.
+-- Security definer: Auth runs it as supabase_auth_admin, which may not write public.users.
+create or replace function nura.tg_auth_users__sync()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+    v_bulk_logs_after constant bigint := nullif(current_setting('nura.bulk_insert_logs_after', true), '');
+    v_auth auth.users;
+    v_version text;
+begin
+    if tg_op = 'INSERT' and v_bulk_logs_after is not null and exists (
+        select from public.user_sync_logs l
+        where l.user_id = new.id and l.id > v_bulk_logs_after
+          and l.sync_type = 'create' and l.source = 'supabase_auth'
+    ) then
+        return null;  -- created by the set-based sync of a multi-row INSERT in this transaction
+    end if;
+
+    select a.id::text || '@' || a.ctid::text into v_version from auth.users a where a.id = new.id;
+    if not found then
+        return null;  -- deleted later in this transaction; the DELETE trigger saw to it
+    end if;
+    if v_version = current_setting('nura.synced_auth_version', true) then
+        return null;  -- this row version is synced already
+    end if;
+    select * into v_auth from auth.users a where a.id = new.id;
+
+    if tg_op = 'INSERT' then
+        perform nura.sync_auth_user(null, v_auth, 'supabase_auth');
+    else
+        perform nura.sync_auth_user(old, v_auth, 'supabase_auth');
+    end if;
+    perform set_config('nura.synced_auth_version', v_version, true);
+    return null;
+end
+$$;
+comment on function nura.tg_auth_users__sync() is 'Trigger (deferred): syncs an auth user''s row as it stands at commit, once per transaction.';
