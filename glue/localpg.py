@@ -63,14 +63,15 @@ class LocalPostgres:
     def _as_root(self) -> bool:
         return os.geteuid() == 0
 
-    def _run(self, *argv: str) -> None:
+    def _run(self, *argv: str, check: bool = True) -> int:
         cmd = [str(bindir() / argv[0]), *argv[1:]]
         if self._as_root:
             cmd = ["runuser", "-u", "postgres", "--", *cmd]
         done = subprocess.run(cmd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
-        if done.returncode != 0:
+        if check and done.returncode != 0:
             tail = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["(no output)"]
-            raise LocalPostgresError(f"{argv[0]} failed: {tail[0]}")
+            raise LocalPostgresError(f"{argv[0]} failed: {tail[0]} (server log: {self.log_file})")
+        return done.returncode
 
     @property
     def log_file(self) -> Path:
@@ -88,7 +89,7 @@ class LocalPostgres:
                   "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions")
 
     def running(self) -> bool:
-        return (self.data_dir / "postmaster.pid").exists()
+        return self.initialised() and self._run("pg_ctl", "-D", str(self.data_dir), "status", check=False) == 0
 
     def start(self) -> None:
         if not self.initialised():

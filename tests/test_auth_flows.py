@@ -3,6 +3,8 @@ transaction, and the log explains each change with only the fields that changed.
 
 from __future__ import annotations
 
+import uuid
+
 import psycopg
 import pytest
 
@@ -19,7 +21,7 @@ def test_email_signup_with_autoconfirm_creates_one_row_and_one_log_row(db):
     [log] = db.logs(uid)  # the whole flow, several auth UPDATEs, is one log row
     assert (log["sync_type"], log["source"], log["success"]) == ("create", "supabase_auth", True)
     assert log["before_data"] is None
-    assert set(log["after_data"]) == {"email", "full_name", "created_at", "email_confirmed_at", "last_sign_in_at"}
+    assert set(log["after_data"]) == {"email", "full_name", "email_confirmed_at", "last_sign_in_at"}
     assert db.drift() == []
 
 
@@ -178,3 +180,40 @@ def test_sync_runs_inside_auths_transaction(db):
         conn.rollback()
     assert db.one("select count(*) from public.users")[0] == 0
     assert db.one("select count(*) from public.user_sync_logs")[0] == 0
+
+
+def test_auth_users_stand_in_has_supabases_35_columns(db):
+    assert db.one("select count(*) from information_schema.columns"
+                  " where table_schema = 'auth' and table_name = 'users'")[0] == 35
+
+
+def test_one_transaction_touching_several_users_syncs_each_to_its_final_state(db):
+    a = db.auth.email_signup("a@multi.example", {"full_name": "A"})
+    b = db.auth.email_signup("b@multi.example", {"full_name": "B"})
+    with psycopg.connect(db.url("supabase_auth_admin")) as conn:
+        conn.execute("update users set raw_user_meta_data = '{\"full_name\": \"A2\"}' where id = %s", (a,))
+        conn.execute("update users set last_sign_in_at = now() where id = %s", (b,))
+        conn.execute("update users set raw_user_meta_data = '{\"full_name\": \"A3\"}' where id = %s", (a,))
+    assert db.user(a)["full_name"] == "A3" and db.user(b)["last_sign_in_at"] is not None
+    assert db.logs(a)[-1]["after_data"] == {"full_name": "A3"}
+    assert db.drift() == []
+
+
+def test_changes_after_set_constraints_immediate_are_synced_too(db):
+    uid = db.auth.email_signup("imm@example.com", {"full_name": "Before"})
+    with psycopg.connect(db.url("supabase_auth_admin")) as conn:
+        conn.execute("update users set raw_user_meta_data = '{\"full_name\": \"Middle\"}' where id = %s", (uid,))
+        conn.execute("set constraints all immediate")  # fires the sync now, mid-transaction
+        conn.execute("set constraints all deferred")
+        conn.execute("update users set raw_user_meta_data = '{\"full_name\": \"After\"}' where id = %s", (uid,))
+    assert db.user(uid)["full_name"] == "After"
+    assert [l["after_data"] for l in db.logs(uid)[1:]] == [{"full_name": "Middle"}, {"full_name": "After"}]
+
+
+def test_a_user_created_and_deleted_in_one_transaction_leaves_nothing(db):
+    uid = str(uuid.uuid4())
+    with psycopg.connect(db.url("supabase_auth_admin")) as conn:
+        db.auth._insert(conn, id=uid, email="brief@example.com")
+        conn.execute("delete from users where id = %s", (uid,))
+    assert db.user(uid) is None and db.logs(uid) == []
+    assert db.drift() == []

@@ -25,7 +25,8 @@ begin
         returning u.id
     ), logged as (
         insert into public.user_sync_logs (user_id, sync_type, source, after_data, success)
-        select c.id, 'create', p_source, jsonb_strip_nulls(f.f), true
+        -- the user's created_at is Auth's, and the row's own created_at says when it was synced
+        select c.id, 'create', p_source, jsonb_strip_nulls(f.f) - 'created_at', true
         from created c join fields f on f.id = c.id
         returning user_id
     )
