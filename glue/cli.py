@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import json
+import re
 import sys
 
 import psycopg
+from yoyo import exceptions as yoyo_errors
 
 from . import migrate as installer
 from .config import ConfigError, database_url, migrate_database_url
@@ -51,7 +54,7 @@ def _check(args) -> int:
         rows = conn.execute(
             "select user_id, problem, detail from nura.check_consistency() order by problem, user_id").fetchall()
     for user_id, problem, detail in rows:
-        print(f"{problem}\t{user_id or '-'}\t{detail}")
+        print(f"{problem}\t{user_id or '-'}\t{json.dumps(detail)}")
     print(f"{len(rows)} problem(s)" if rows else "no drift")
     return 1 if rows else 0
 
@@ -89,17 +92,32 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+_URL_PASSWORD = re.compile(r"([\w.%+-]+:)[^\s@/]+@")  # user:password@host
+_KEYWORD_PASSWORD = re.compile(r"(password\s*=\s*)\S+", re.I)
+
+
+def _redacted(message: str) -> str:
+    """Connection errors can quote the URL: never print its password."""
+    return _KEYWORD_PASSWORD.sub(r"\1***", _URL_PASSWORD.sub(r"\1***@", message))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
     except (ConfigError, installer.MigrateError, LocalPostgresError) as e:
         message = str(e)
+    except yoyo_errors.LockTimeout:
+        message = (f"another migrate holds the lock (or one was killed mid-run): if none is running, "
+                   f"delete from {installer.MIGRATIONS_SCHEMA}.yoyo_lock")
+    except (yoyo_errors.BadMigration, yoyo_errors.MigrationConflict) as e:
+        message = f"migration: {e}"
     except psycopg.Error as e:
-        message = (getattr(e.diag, "message_primary", None) or str(e)).strip().splitlines()[0]
+        message = getattr(e.diag, "message_primary", None) or str(e)
     except KeyboardInterrupt:
         return 130
-    print(f"nura-users: error: {message}", file=sys.stderr)
+    lines = _redacted(message).strip().splitlines() or ["unknown error"]
+    print(f"nura-users: error: {lines[0]}", file=sys.stderr)
     return 1
 
 

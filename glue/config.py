@@ -35,6 +35,6 @@ def yoyo_url(url: str, schema: str) -> str:
     """yoyo reads `postgresql://` as psycopg2; ask for psycopg 3 and keep its tables in `schema`."""
     scheme, sep, rest = url.partition("://")
     if not sep or scheme not in ("postgres", "postgresql", "postgresql+psycopg"):
-        raise ConfigError(f"not a PostgreSQL URL: {scheme or url!r}")
+        raise ConfigError("the database URL is not a postgresql:// URL")
     joiner = "&" if "?" in rest else "?"
     return f"postgresql+psycopg://{rest}{joiner}schema={schema}"

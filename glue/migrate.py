@@ -78,19 +78,18 @@ def migrate(url: str) -> MigrateReport:
         conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(MIGRATIONS_SCHEMA)))
 
     backend = _backend(url)
-    with backend.lock():
+    files = plpgsql_files()
+    with backend.lock():  # one migrate at a time, definitions included
         pending = backend.to_apply(_migrations())
         backend.apply_migrations(pending)
-
-    files = plpgsql_files()
-    with psycopg.connect(url) as conn:
-        # Bodies may name functions defined in a later file; they are all there by commit.
-        conn.execute("set local check_function_bodies = off")
-        for f in files:
-            try:
-                conn.execute(f.read_text())
-            except psycopg.Error as e:
-                raise MigrateError(f"{f.parent.name}/{f.name}: {e.diag.message_primary or e}") from e
+        with psycopg.connect(url) as conn:
+            # Bodies may name functions defined in a later file; they are all there by commit.
+            conn.execute("set local check_function_bodies = off")
+            for f in files:
+                try:
+                    conn.execute(f.read_text())
+                except psycopg.Error as e:
+                    raise MigrateError(f"{f.parent.name}/{f.name}: {e.diag.message_primary or e}") from e
     # Backfill and drift repair in their own transaction: the one above locked auth.users.
     with psycopg.connect(url, autocommit=True) as conn:
         repaired = conn.execute("select nura.reconcile()").fetchone()[0]
@@ -154,7 +153,7 @@ def status(url: str) -> Status:
     with psycopg.connect(url, autocommit=True) as conn:
         present = {r[0] for r in conn.execute(
             "select tgname from pg_catalog.pg_trigger where tgrelid = 'auth.users'::regclass "
-            "and tgenabled <> 'D'")}
+            "and tgenabled in ('O', 'A')")}
         result.triggers = {t: t in present for t in trigger_names()}
         if _ours_installed(conn):
             result.drift = conn.execute("select count(*) from nura.check_consistency()").fetchone()[0]

@@ -12,8 +12,6 @@ $$;
 create schema nura;
 comment on schema nura is 'nura-users: the sync from auth.users and the functions services and users call';
 grant usage on schema nura to nura_service, service_role, authenticated;
--- Functions are EXECUTE-able by PUBLIC by default; ours are granted one by one.
-alter default privileges in schema nura revoke execute on functions from public;
 
 create table nura.service_types (
     service_type text primary key check (service_type ~ '^[a-z][a-z0-9_]{0,62}$'),
@@ -42,7 +40,7 @@ create table public.users (
     last_active_at timestamptz,
     deleted_at timestamptz,
     -- Where the row came from: only rows from auth.users can drift from it.
-    origin text not null default 'supabase_auth'
+    origin text not null
         check (origin in ('supabase_auth', 'supabase_webhook', 'legacy_migration', 'backend_api')),
     constraint users_tombstone_holds_nothing_personal check (
         deleted_at is null or (
@@ -54,7 +52,6 @@ create table public.users (
 ) with (fillfactor = 80);  -- room on the page for HOT updates: sign-ins and tombstones touch no index
 comment on table public.users is 'One row per person, keyed by the Supabase auth user id; kept by nura-users.';
 create index users_email_idx on public.users (lower(email));
-create index users_origin_idx on public.users (origin) where origin <> 'supabase_auth';
 
 create table public.user_service_profiles (
     id uuid primary key default gen_random_uuid(),
@@ -98,6 +95,7 @@ create index user_sync_logs_created_at_idx on public.user_sync_logs using brin (
 -- Supabase's default privileges granted these to anon/authenticated/service_role: take that back,
 -- then give exactly what each role needs. RLS is the second barrier.
 revoke all on public.users, public.user_service_profiles, public.user_sync_logs from anon, authenticated, service_role;
+revoke all on sequence public.user_sync_logs_id_seq from anon, authenticated, service_role;
 grant select on public.users, public.user_service_profiles to authenticated;
 grant select on public.users, public.user_service_profiles, public.user_sync_logs to service_role, nura_service;
 grant select on nura.service_types to service_role, nura_service, authenticated;

@@ -172,14 +172,23 @@ def test_reused_id_after_hard_delete_is_a_new_account(db):
 
 def test_sync_runs_inside_auths_transaction(db):
     with psycopg.connect(db.url("supabase_auth_admin")) as conn:
-        conn.execute(
-            "insert into users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data,"
-            " created_at, updated_at, is_sso_user, is_anonymous)"
-            " values ('00000000-0000-0000-0000-000000000000', '99999999-0000-0000-0000-000000000001',"
-            " 'authenticated', '', 'rolled@back.example', '{}', '{}', now(), now(), false, false)")
+        db.auth._insert(conn, id=str(uuid.uuid4()), email="rolled@back.example")
+        conn.execute("set constraints all immediate")  # run the commit-time sync now
+        synced = conn.execute("select calls from pg_stat_xact_user_functions"
+                              " where schemaname = 'nura' and funcname = 'create_users_from_auth'").fetchone()
+        assert synced == (1,)
         conn.rollback()
     assert db.one("select count(*) from public.users")[0] == 0
     assert db.one("select count(*) from public.user_sync_logs")[0] == 0
+
+
+def test_supabase_auth_can_still_change_its_column_types(db):
+    """Auth's own migrations alter auth.users; nothing of ours may depend on its columns."""
+    with psycopg.connect(db.url("supabase_auth_admin")) as conn:
+        conn.execute("alter table users alter column email type text, alter column phone type varchar(20),"
+                     " alter column raw_user_meta_data type jsonb, alter column last_sign_in_at type timestamptz")
+    uid = db.auth.email_signup("after-alter@example.com", {"full_name": "Still Synced"}, sign_in=True)
+    assert db.user(uid)["full_name"] == "Still Synced"
 
 
 def test_auth_users_stand_in_has_supabases_35_columns(db):

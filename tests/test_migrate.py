@@ -109,13 +109,37 @@ def test_missing_trigger_is_reported_and_reinstalled(db, run):
     assert db.user(uid)["email_confirmed_at"] is not None
 
 
+@pytest.mark.parametrize("how", ["disable", "enable replica"])
+def test_a_disabled_trigger_is_reported_and_enabled_again(db, run, how):
+    with db.connect() as conn:
+        conn.execute(f"alter table auth.users {how} trigger tg_auth_users__sync_insert")
+    code, out, _ = run(db, "check")
+    assert code == 1 and "trigger_missing" in out and "tg_auth_users__sync_insert" in out
+    assert run(db, "migrate")[0] == 0
+    assert run(db, "check")[0] == 0
+    assert db.auth.email_signup("on-again@example.com")
+
+
+def test_only_the_granted_functions_can_be_called(db):
+    callable_by = db.all(
+        "select r.rolname, p.proname from pg_proc p cross join pg_roles r"
+        " where p.pronamespace = 'nura'::regnamespace"
+        " and r.rolname in ('anon', 'authenticated', 'service_role', 'nura_service')"
+        " and has_function_privilege(r.oid, p.oid, 'execute') order by 1, 2")
+    assert callable_by == [("nura_service", "check_consistency"), ("nura_service", "reconcile"),
+                           ("service_role", "check_consistency"), ("service_role", "reconcile")]
+    for role in ("anon", "authenticated", "service_role"):
+        assert db.one("select has_sequence_privilege(%s, 'public.user_sync_logs_id_seq', 'usage')", (role,)) == (False,)
+        assert db.one("select has_table_privilege(%s, 'public.user_sync_logs', 'insert')", (role,)) == (False,)
+
+
 def test_check_and_reconcile_commands(db, run):
     uid = db.auth.email_signup("orphan@example.com")
     with db.connect("supabase_admin") as conn:  # a delete that bypassed the triggers
         conn.execute("set session_replication_role = replica")
         conn.execute("delete from auth.users where id = %s", (uid,))
     code, out, _ = run(db, "check")
-    assert code == 1 and f"orphaned\t{uid}" in out
+    assert code == 1 and f"orphaned\t{uid}\t{{}}" in out
     code, out, _ = run(db, "reconcile")
     assert (code, out) == (0, "repaired 1 user(s)\n")
     assert db.user(uid)["deleted_at"] is not None
@@ -161,6 +185,11 @@ def test_rollback_of_an_empty_install_needs_no_yes(bare_db, run):
     assert run(bare_db, "migrate")[0] == 0
     assert run(bare_db, "rollback")[0] == 0
     assert _ours_left(bare_db) == []
+
+
+def test_connection_errors_never_print_the_password(run, bare_db):
+    code, _, err = run(bare_db, "check", DATABASE_URL="postgresql//postgres:S3cretPw@db.example.co:5432/postgres")
+    assert code == 1 and err.count("\n") == 1 and "S3cretPw" not in err
 
 
 def test_bad_command_line_is_one_line_and_non_zero():

@@ -194,3 +194,90 @@ def test_concurrent_signups_and_updates_lose_nothing(db):
         assert db.user(uid)["full_name"] == auth_name
         last = [l for l in db.logs(uid) if "full_name" in (l["after_data"] or {})][-1]
         assert last["after_data"]["full_name"] == auth_name
+
+
+def test_reconcile_repairs_the_rest_when_one_user_keeps_failing(db):
+    _break_sync_for(db, "stuck@example.com")
+    stuck = db.auth.email_signup("stuck@example.com")
+    with db.connect("supabase_admin") as conn:  # two users the triggers never saw
+        conn.execute("set session_replication_role = replica")
+        conn.execute("set search_path = auth")
+        for email in ("m1@example.com", "m2@example.com"):
+            db.auth._insert(conn, id=str(uuid.uuid4()), email=email)
+    assert db.one("select nura.reconcile()")[0] == 2
+    assert db.one("select count(*) from public.users")[0] == 2
+    assert db.logs(stuck)[-1]["source"] == "reconcile" and not db.logs(stuck)[-1]["success"]
+    assert {p for _, p, _ in db.drift()} == {"missing", "failed"}
+    _heal(db)
+    assert db.one("select nura.reconcile()")[0] == 1
+    assert db.drift() == []
+
+
+def test_repairing_a_failure_keeps_profile_edits_made_since(db):
+    uid = db.auth.email_signup("edited@example.com", {"full_name": "Auth Name"})
+    _break_sync_for(db, "edited-new@example.com")
+    db.auth.update_metadata(uid, {"avatar_url": "https://img.example/new.png"})
+    db.auth.request_email_change(uid, "edited-new@example.com")
+    db.auth.confirm_email_change(uid)  # fails: the email change and nothing else is lost
+    with db.connect() as conn:  # a profile edit on our side, logged like the SQL API logs it
+        conn.execute("update public.users set full_name = 'Edited In App' where id = %s", (uid,))
+        conn.execute("insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)"
+                     " values (%s, 'profile_update', 'backend_api', '{\"full_name\": \"Auth Name\"}',"
+                     " '{\"full_name\": \"Edited In App\"}', true)", (uid,))
+    _heal(db)
+    assert db.one("select nura.reconcile()")[0] == 1
+    user = db.user(uid)
+    assert user["email"] == "edited-new@example.com"
+    assert user["full_name"] == "Edited In App"  # written after the failure: the last write wins
+    assert user["avatar_url"] == "https://img.example/new.png"
+    assert db.drift() == []
+
+
+def test_deleting_a_user_erases_their_error_messages(db):
+    with db.connect() as conn:
+        conn.execute("create function public.loud() returns trigger language plpgsql as"
+                     " $$ begin raise exception 'refusing %', new.email; end $$")
+        conn.execute("create trigger loud before update on public.users for each row execute function public.loud()")
+    uid = db.auth.email_signup("quoted@example.com")
+    db.auth.sign_in(uid)
+    assert "quoted@example.com" in str(db.logs(uid))
+    with db.connect() as conn:
+        conn.execute("drop trigger loud on public.users")
+    db.auth.hard_delete(uid)
+    assert "quoted@example.com" not in str(db.logs(uid))
+    assert [l["error_message"] for l in db.logs(uid) if not l["success"]] == ["P0001: erased"]
+
+
+def test_reconcile_running_beside_auth_writes_never_goes_back_in_time(db):
+    ids = [db.auth.email_signup(f"r{i}@example.com") for i in range(20)]
+    with db.connect("supabase_admin") as conn:  # make every one of them stale and some missing
+        conn.execute("update public.users set email_confirmed_at = null")
+        conn.execute("delete from public.users where email like 'r1%'")
+    stop = threading.Event()
+    errors = []
+
+    def auth_writer() -> None:
+        try:
+            n = 0
+            while not stop.is_set():
+                db.auth.update_metadata(ids[n % len(ids)], {"full_name": f"N{n}"})
+                db.auth.sign_in(ids[(n * 7) % len(ids)])
+                n += 1
+        except Exception as e:
+            errors.append(e)
+
+    writers = [threading.Thread(target=auth_writer) for _ in range(3)]
+    for t in writers:
+        t.start()
+    for _ in range(5):
+        db.one("select nura.reconcile()")
+    stop.set()
+    for t in writers:
+        t.join()
+    assert errors == []
+    db.one("select nura.reconcile()")
+    assert db.drift() == []
+    for uid in ids:
+        auth = db.one("select raw_user_meta_data ->> 'full_name', last_sign_in_at from auth.users where id = %s", (uid,))
+        user = db.user(uid)
+        assert (user["full_name"], user["last_sign_in_at"]) == auth

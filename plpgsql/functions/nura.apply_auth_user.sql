@@ -60,9 +60,10 @@ begin
 
     update public.users u
        set (email, phone_number, full_name, avatar_url, email_confirmed_at, phone_confirmed_at,
-            last_sign_in_at, created_at, deleted_at, is_active, updated_at)
+            last_sign_in_at, created_at, deleted_at, is_active, origin, updated_at)
          = (r.email, r.phone_number, r.full_name, r.avatar_url, r.email_confirmed_at,
-            r.phone_confirmed_at, r.last_sign_in_at, r.created_at, r.deleted_at, r.is_active, now())
+            r.phone_confirmed_at, r.last_sign_in_at, r.created_at, r.deleted_at, r.is_active,
+            'supabase_auth', now())  -- an auth user of this database has it now
       from jsonb_populate_record(v_user, v_after) r
      where u.id = v_user.id;
 
@@ -72,3 +73,4 @@ begin
 end
 $$;
 comment on function nura.apply_auth_user(auth.users, auth.users, text, text[]) is 'Applies one auth.users row image to public.users and logs what changed.';
+revoke all on function nura.apply_auth_user(auth.users, auth.users, text, text[]) from public;

@@ -1,6 +1,6 @@
 -- What an auth.users row says about the public.users fields it owns or feeds, as jsonb keyed by
--- public.users column. The single place the mapping lives (the UPDATE trigger's WHEN lists the
--- auth.users columns read here).
+-- public.users column. The single place the mapping lives (nura.tg_auth_users__sync lists the
+-- auth.users columns read here, to skip writes that change none of them).
 create or replace function nura.auth_user_fields(p_auth auth.users)
 returns jsonb
 language plpgsql
@@ -21,3 +21,4 @@ begin
 end
 $$;
 comment on function nura.auth_user_fields(auth.users) is 'Maps an auth.users row to the public.users fields it feeds.';
+revoke all on function nura.auth_user_fields(auth.users) from public;

@@ -15,3 +15,4 @@ begin
 end
 $$;
 comment on function nura.changed_fields(jsonb, jsonb) is 'The part of p_new that differs from p_old.';
+revoke all on function nura.changed_fields(jsonb, jsonb) from public;

@@ -12,7 +12,7 @@ as $$
                       'tg_auth_users__sync_update', 'tg_auth_users__sync_delete']) as t(name)
     where not exists (
         select from pg_catalog.pg_trigger g
-        where g.tgrelid = to_regclass('auth.users') and g.tgname = t.name and g.tgenabled <> 'D')
+        where g.tgrelid = to_regclass('auth.users') and g.tgname = t.name and g.tgenabled in ('O', 'A'))
     having count(*) > 0
 
     union all

@@ -1,6 +1,7 @@
--- Creates the public.users rows of new auth users, set-based (one statement for a whole bulk
--- insert). Users that already have a row (a tombstone whose id is reused, a row from elsewhere)
--- get the auth row applied to it instead. Soft-deleted auth users get no row.
+-- Creates the public.users rows of new auth users (rows of this database's auth.users),
+-- set-based: one statement for a whole bulk insert. Users that already have a row (a tombstone
+-- whose id is reused, a row from elsewhere, one a concurrent sync just created) get their auth
+-- row as it is now applied to it instead. Soft-deleted auth users get no row.
 create or replace function nura.create_users_from_auth(p_auth auth.users[], p_source text)
 returns integer
 language plpgsql
@@ -35,8 +36,9 @@ begin
 
     if cardinality(v_created) < v_wanted then
         for v_existing in
-            select n.* from unnest(p_auth) n
-            where n.deleted_at is null and n.id <> all (v_created)
+            select a.* from auth.users a
+            where a.id in (select n.id from unnest(p_auth) n where n.deleted_at is null)
+              and a.id <> all (v_created)
         loop
             perform nura.apply_auth_user(null, v_existing, p_source);
         end loop;
@@ -45,3 +47,4 @@ begin
 end
 $$;
 comment on function nura.create_users_from_auth(auth.users[], text) is 'Creates public.users rows for new auth users, set-based.';
+revoke all on function nura.create_users_from_auth(auth.users[], text) from public;

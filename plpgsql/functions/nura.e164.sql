@@ -10,3 +10,4 @@ begin
 end
 $$;
 comment on function nura.e164(text) is 'Normalizes an auth.users phone to E.164; null when implausible.';
+revoke all on function nura.e164(text) from public;

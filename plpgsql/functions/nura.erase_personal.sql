@@ -18,3 +18,4 @@ begin
 end
 $$;
 comment on function nura.erase_personal(jsonb, text[]) is 'Nulls the personal values in a sync-log image.';
+revoke all on function nura.erase_personal(jsonb, text[]) from public;

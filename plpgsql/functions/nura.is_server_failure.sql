@@ -10,3 +10,4 @@ as $$
     select left(p_sqlstate, 2) in ('40', '53', '57', '58', 'XX')
 $$;
 comment on function nura.is_server_failure(text) is 'Whether an error belongs to the server or transaction rather than to the sync.';
+revoke all on function nura.is_server_failure(text) from public;

@@ -18,3 +18,4 @@ begin
 end
 $$;
 comment on function nura.metadata_text(jsonb, text[], integer) is 'Reads a profile string from user-editable metadata without ever failing.';
+revoke all on function nura.metadata_text(jsonb, text[], integer) from public;

@@ -22,3 +22,4 @@ begin
 end
 $$;
 comment on function nura.metadata_url(jsonb, text[]) is 'Reads an avatar URL from user-editable metadata; anything but http(s) is ignored.';
+revoke all on function nura.metadata_url(jsonb, text[]) from public;

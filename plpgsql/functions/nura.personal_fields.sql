@@ -9,3 +9,4 @@ as $$
     select '{email,phone_number,full_name,display_name,bio,avatar_url,privacy_settings}'::text[]
 $$;
 comment on function nura.personal_fields() is 'The personal columns of public.users, erased on deletion.';
+revoke all on function nura.personal_fields() from public;

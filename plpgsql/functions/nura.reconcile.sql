@@ -1,6 +1,12 @@
 -- Repairs what nura.check_consistency() reports and returns how many users it repaired:
--- missing users are created (in batches, set-based), stale ones get their auth-owned fields,
--- failed ones and wrongly deleted ones the whole auth row, orphans are tombstoned. Rows not from auth.users are untouched.
+-- - missing users are created set-based, in batches walked by id (each user is visited once,
+--   so one that keeps failing cannot hold the rest up);
+-- - stale ones get their auth-owned fields, or the whole row if they were wrongly deleted;
+-- - failed ones get the auth row re-applied, except profile fields written since the failure
+--   (the last write wins);
+-- - orphans are tombstoned.
+-- Each user is repaired alone: one that fails is logged (source reconcile) and the rest go on.
+-- Rows that never came from auth.users are not looked at.
 create or replace function nura.reconcile()
 returns integer
 language plpgsql
@@ -8,44 +14,58 @@ security definer
 set search_path = ''
 as $$
 declare
+    v_auth_owned constant text[] := '{email,email_confirmed_at,phone_confirmed_at,last_sign_in_at}';
     v_batch auth.users[];
+    v_last uuid := '00000000-0000-0000-0000-000000000000';
     v_repaired integer := 0;
     v_drift record;
-    v_auth auth.users;
+    v_only text[];
 begin
     loop
-        select array_agg(a) into v_batch
+        select array_agg(s.a order by (s.a).id) into v_batch
         from (select a from auth.users a
-              where a.deleted_at is null and not exists (select from public.users u where u.id = a.id)
-              limit 5000) s(a);
+              where a.id > v_last and a.deleted_at is null
+                and not exists (select from public.users u where u.id = a.id)
+              order by a.id
+              limit 5000
+              for key share of a) s;  -- a hard delete waits, so it cannot slip between read and insert
         exit when v_batch is null;
-        perform nura.create_users_from_auth(v_batch, 'reconcile');
-        v_repaired := v_repaired + cardinality(v_batch);
+        v_last := v_batch[cardinality(v_batch)].id;
+        begin
+            v_repaired := v_repaired + nura.create_users_from_auth(v_batch, 'reconcile');
+        exception when others then
+            if nura.is_server_failure(sqlstate) then
+                raise;
+            end if;
+            v_repaired := v_repaired + (select count(*) from unnest(v_batch) a
+                                        where nura.resync_auth_user(a.id, 'reconcile'));
+        end;
     end loop;
 
     for v_drift in
-        select c.user_id, array_agg(c.problem) as problems
+        select c.user_id, array_agg(c.problem) as problems,
+               max((c.detail ->> 'log_id')::bigint) as failed_log
         from nura.check_consistency() c
         where c.problem in ('stale', 'failed', 'orphaned')
         group by c.user_id
         order by c.user_id
     loop
-        select * into v_auth from auth.users a where a.id = v_drift.user_id;
-        if not found or v_auth.deleted_at is not null then
-            perform nura.tombstone_users(array[v_drift.user_id], 'reconcile');
-        elsif 'failed' = any (v_drift.problems)
-              or exists (select from public.users u where u.id = v_drift.user_id and u.deleted_at is not null) then
-            perform nura.apply_auth_user(null, v_auth, 'reconcile');
-        else
-            perform nura.apply_auth_user(null, v_auth, 'reconcile',
-                '{email,email_confirmed_at,phone_confirmed_at,last_sign_in_at}');
+        v_only := v_auth_owned;
+        if v_drift.failed_log is not null then
+            v_only := v_only || '{created_at}' || array(
+                select f from unnest('{phone_number,full_name,avatar_url}'::text[]) f
+                where not exists (select from public.user_sync_logs l
+                                  where l.user_id = v_drift.user_id and l.id > v_drift.failed_log
+                                    and l.success and l.after_data ? f));
         end if;
-        if 'failed' = any (v_drift.problems) then
-            -- mark the failure repaired even where the re-applied row had nothing left to change
-            insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
-            values (v_drift.user_id, 'reconcile', 'reconcile', '{}', '{}', true);
+        if nura.resync_auth_user(v_drift.user_id, 'reconcile', v_only) then
+            if v_drift.failed_log is not null then
+                -- marks the failure repaired even where nothing was left to change
+                insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
+                values (v_drift.user_id, 'reconcile', 'reconcile', '{}', '{}', true);
+            end if;
+            v_repaired := v_repaired + 1;
         end if;
-        v_repaired := v_repaired + 1;
     end loop;
     return v_repaired;
 end

@@ -21,3 +21,4 @@ exception when others then
 end
 $$;
 comment on function nura.record_sync_failure(uuid, text, text, text, text) is 'Logs a failed, undone sync with the user''s id; never raises.';
+revoke all on function nura.record_sync_failure(uuid, text, text, text, text) from public;

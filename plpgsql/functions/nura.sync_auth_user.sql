@@ -19,3 +19,4 @@ exception when others then
 end
 $$;
 comment on function nura.sync_auth_user(auth.users, auth.users, text) is 'Applies one auth row image; a failure is logged, never raised.';
+revoke all on function nura.sync_auth_user(auth.users, auth.users, text) from public;

@@ -15,6 +15,22 @@ declare
     v_auth auth.users;
     v_version text;
 begin
+    if tg_op = 'UPDATE'
+       -- the auth.users columns nura.auth_user_fields reads (of user metadata: only its keys)
+       and old.email is not distinct from new.email
+       and old.phone is not distinct from new.phone
+       and old.email_confirmed_at is not distinct from new.email_confirmed_at
+       and old.phone_confirmed_at is not distinct from new.phone_confirmed_at
+       and old.last_sign_in_at is not distinct from new.last_sign_in_at
+       and old.deleted_at is not distinct from new.deleted_at
+       and old.created_at is not distinct from new.created_at
+       and old.raw_user_meta_data -> 'full_name' is not distinct from new.raw_user_meta_data -> 'full_name'
+       and old.raw_user_meta_data -> 'name' is not distinct from new.raw_user_meta_data -> 'name'
+       and old.raw_user_meta_data -> 'avatar_url' is not distinct from new.raw_user_meta_data -> 'avatar_url'
+       and old.raw_user_meta_data -> 'picture' is not distinct from new.raw_user_meta_data -> 'picture'
+    then
+        return null;  -- a role, token, ban or app-metadata write: nothing we mirror changed
+    end if;
     if tg_op = 'INSERT' and v_bulk_logs_after is not null and exists (
         select from public.user_sync_logs l
         where l.user_id = new.id and l.id > v_bulk_logs_after
@@ -42,3 +58,4 @@ begin
 end
 $$;
 comment on function nura.tg_auth_users__sync() is 'Trigger (deferred): syncs an auth user''s row as it stands at commit, once per transaction.';
+revoke all on function nura.tg_auth_users__sync() from public;

@@ -31,3 +31,4 @@ begin
 end
 $$;
 comment on function nura.tg_auth_users__sync_bulk_insert() is 'Trigger: syncs a multi-row INSERT into auth.users set-based.';
+revoke all on function nura.tg_auth_users__sync_bulk_insert() from public;

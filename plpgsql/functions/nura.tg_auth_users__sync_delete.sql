@@ -23,3 +23,4 @@ begin
 end
 $$;
 comment on function nura.tg_auth_users__sync_delete() is 'Trigger: tombstones deleted auth users in public.users.';
+revoke all on function nura.tg_auth_users__sync_delete() from public;

@@ -43,12 +43,16 @@ begin
     ), erased as (
         update public.user_sync_logs l
            set before_data = nura.erase_personal(l.before_data, v_personal),
-               after_data = nura.erase_personal(l.after_data, v_personal)
+               after_data = nura.erase_personal(l.after_data, v_personal),
+               -- an error message may quote a value: keep its SQLSTATE only
+               error_message = left(l.error_message, 5) || case when l.success then null else ': erased' end
          where l.user_id in (select g.id from gone g)
-           and (l.before_data ?| v_personal or l.after_data ?| v_personal)
+           and (l.before_data ?| v_personal or l.after_data ?| v_personal
+                or (l.error_message is not null and l.error_message not like '_____: erased'))
     )
     select count(*) into v_count from gone;
     return v_count;
 end
 $$;
 comment on function nura.tombstone_users(uuid[], text) is 'Deletes users the GDPR way: a tombstone row and erased log values.';
+revoke all on function nura.tombstone_users(uuid[], text) from public;

@@ -24,3 +24,4 @@ begin
 end
 $$;
 comment on function nura.write_sync_log(uuid, text, text, jsonb, jsonb, text, text) is 'Logs a successful sync.';
+revoke all on function nura.write_sync_log(uuid, text, text, jsonb, jsonb, text, text) from public;
