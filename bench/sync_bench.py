@@ -94,6 +94,16 @@ def log_bytes_per_signup(pg: LocalPostgres, db: str, signups: int = 2000) -> tup
     return (written - before) / signups, (settled - before) / signups
 
 
+def ab_medians(measure, rounds: int) -> tuple[float, float]:
+    """measure(db) on "bare" and "synced" alternately, A/B then B/A, so drift in the machine hits
+    both alike; returns the medians (bare, synced)."""
+    results = {"bare": [], "synced": []}
+    for r in range(rounds):
+        for db in (("bare", "synced") if r % 2 == 0 else ("synced", "bare")):
+            results[db].append(measure(db))
+    return statistics.median(results["bare"]), statistics.median(results["synced"])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=15, help="length of each pgbench run")
@@ -111,19 +121,12 @@ def main() -> None:
             if args.only not in (None, script[:-4]):
                 continue
             for clients in (1, 4):
-                tps = {"bare": [], "synced": []}
-                for r in range(args.rounds):
-                    for db in (("bare", "synced") if r % 2 == 0 else ("synced", "bare")):
-                        tps[db].append(pgbench(pg, db, script, clients, seconds=args.seconds))
-                bare, synced = statistics.median(tps["bare"]), statistics.median(tps["synced"])
+                bare, synced = ab_medians(
+                    lambda db: pgbench(pg, db, script, clients, seconds=args.seconds), args.rounds)
                 rows.append((f"{label}, {clients} client{'s' if clients > 1 else ''}", f"{bare:.0f} tps",
                              f"{synced:.0f} tps", f"{synced / bare:.2f}x"))
-        purge = {"bare": [], "synced": []}
-        for r in range(args.rounds if args.only in (None, "purge") else 0):
-            for db in (("bare", "synced") if r % 2 == 0 else ("synced", "bare")):
-                purge[db].append(purge_seconds(pg, db))
-        if purge["bare"]:
-            bare, synced = statistics.median(purge["bare"]), statistics.median(purge["synced"])
+        if args.only in (None, "purge"):
+            bare, synced = ab_medians(lambda db: purge_seconds(pg, db), args.rounds)
             rows.append((f"purge of {PURGED:,} anonymous users (one DELETE)", f"{bare * 1000:.0f} ms",
                          f"{synced * 1000:.0f} ms", f"{synced / bare:.2f}x the time"))
         print("| workload | bare auth | with nura-users | ratio |\n|---|---|---|---|")

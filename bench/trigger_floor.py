@@ -8,10 +8,9 @@ the trigger machinery alone costs before the sync writes anything.
 from __future__ import annotations
 
 import argparse
-import statistics
 
 import psycopg
-from sync_bench import pgbench, prepare
+from sync_bench import ab_medians, pgbench, prepare
 
 from glue.localpg import LocalPostgres
 from glue.resources import sql_dir
@@ -46,11 +45,8 @@ def main() -> None:
         for label, definition in VARIANTS.items():
             with psycopg.connect(pg.url("postgres", "synced")) as conn:
                 conn.execute(definition)
-            tps = {"bare": [], "synced": []}
-            for r in range(args.rounds):
-                for db in (("bare", "synced") if r % 2 == 0 else ("synced", "bare")):
-                    tps[db].append(pgbench(pg, db, "sign_in.sql", 1, seconds=args.seconds))
-            print(f"| {label} | {statistics.median(tps['synced']) / statistics.median(tps['bare']):.2f}x |", flush=True)
+            bare, synced = ab_medians(lambda db: pgbench(pg, db, "sign_in.sql", 1, seconds=args.seconds), args.rounds)
+            print(f"| {label} | {synced / bare:.2f}x |", flush=True)
     finally:
         pg.discard()
 
