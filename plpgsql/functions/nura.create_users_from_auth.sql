@@ -1,7 +1,7 @@
--- Creates the public.users rows of new auth users (rows of this database's auth.users),
--- set-based: one statement for a whole bulk insert. Users that already have a row (a tombstone
--- whose id is reused, a row from elsewhere, one a concurrent sync just created) get their auth
--- row as it is now applied to it instead. Soft-deleted auth users get no row.
+-- Creates the public.users rows of new auth users, set-based: one statement for a whole bulk
+-- insert. Users that already have a row (a tombstone whose id is reused, a row from elsewhere,
+-- one a concurrent sync just created) get their auth row as it is now applied to it instead (the
+-- image given, for a webhook's). Soft-deleted auth users get no row.
 create or replace function nura.create_users_from_auth(p_auth auth.users[], p_source text)
 returns integer
 language plpgsql
@@ -20,7 +20,8 @@ begin
         insert into public.users as u (id, email, phone_number, full_name, avatar_url,
             email_confirmed_at, phone_confirmed_at, last_sign_in_at, created_at, origin)
         select f.id, r.email, r.phone_number, r.full_name, r.avatar_url, r.email_confirmed_at,
-               r.phone_confirmed_at, r.last_sign_in_at, coalesce(r.created_at, now()), 'supabase_auth'
+               r.phone_confirmed_at, r.last_sign_in_at, coalesce(r.created_at, now()),
+               case when p_source = 'supabase_webhook' then 'supabase_webhook' else 'supabase_auth' end
         from fields f, jsonb_populate_record(null::public.users, f.f) r
         on conflict (id) do nothing
         returning u.id
@@ -36,10 +37,12 @@ begin
 
     if cardinality(v_created) < v_wanted then
         for v_existing in
-            select a.* from auth.users a
-            where a.id in (select n.id from unnest(p_auth) n where n.deleted_at is null)
-              and a.id <> all (v_created)
+            select n.* from unnest(p_auth) n where n.deleted_at is null and n.id <> all (v_created)
         loop
+            if p_source <> 'supabase_webhook' then
+                -- a concurrent sync may have created the row from a newer image: take the row as it is now
+                select * into v_existing from auth.users a where a.id = v_existing.id;
+            end if;
             perform nura.apply_auth_user(null, v_existing, p_source);
         end loop;
     end if;

@@ -1,0 +1,1 @@
+alter table public.users drop column auth_updated_at;

@@ -1,0 +1,26 @@
+-- For the signed-in user: the seed's frontend sync, made safe. Of p_fields only full_name and
+-- phone_number count, and only to fill fields that are empty ("" and null mean "not given");
+-- everything else the frontend sends (email, user_metadata, ...) is ignored.
+create or replace function nura.sync_me(p_fields jsonb)
+returns jsonb
+language plpgsql
+security definer
+set search_path = ''
+as $$
+declare
+    v_fields jsonb;
+    v_user public.users;
+begin
+    if jsonb_typeof(p_fields) is distinct from 'object' then
+        perform nura.raise_error('PT400', 'the fields must be a JSON object');
+    end if;
+    v_fields := (select coalesce(jsonb_object_agg(e.key, e.value), '{}') from jsonb_each(p_fields) e
+                 where e.key in ('full_name', 'phone_number') and e.value not in ('null', '""'));
+    v_user := nura.apply_profile_changes(nura.current_user_id(), v_fields, 'frontend_sync',
+        nura.request_header('x-request-id'), nura.request_header('x-session-id'), p_only_empty => true);
+    return jsonb_build_object('user', to_jsonb(v_user), 'etag', nura.profile_etag(v_user));
+end
+$$;
+comment on function nura.sync_me(jsonb) is 'User API: fills the signed-in user''s empty profile fields.';
+revoke all on function nura.sync_me(jsonb) from public;
+grant execute on function nura.sync_me(jsonb) to authenticated;
