@@ -1,0 +1,108 @@
+"""Service lookups over a pool: nura.get_user and nura.get_user_for_chat called through the Python
+client by 16 threads against 100,000 users, next to the floor, a plain
+`select * from public.users where id = $1` over the same kind of pool. Durable local cluster,
+A/B/C interleaved rounds.
+
+    .venv/bin/python bench/lookup_bench.py [--seconds 10] [--rounds 2] [--threads 16]
+
+Prints p50/p99 latency and calls per second for each, and each one's rate against the floor.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import threading
+import time
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from glue import migrate as installer
+from glue import supabase_standin
+from glue.client import NuraClient
+from glue.localpg import LocalPostgres
+
+USERS = 100_000
+BATCH = 10_000
+
+
+def prepare(pg: LocalPostgres) -> list[str]:
+    supabase_standin.install(pg.url(), "lookups")
+    installer.migrate(pg.url("postgres", "lookups"))
+    with psycopg.connect(pg.url("supabase_auth_admin", "lookups")) as conn:
+        for start in range(0, USERS, BATCH):
+            conn.execute(
+                "insert into users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data,"
+                " created_at, updated_at, is_sso_user, is_anonymous)"
+                " select '00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated',"
+                " 'authenticated', 'u' || g || '@bench.example', '{}', jsonb_build_object('full_name', 'User ' || g),"
+                " now(), now(), false, false from generate_series(%s::integer, %s::integer) g", (start + 1, start + BATCH))
+            conn.commit()
+    with psycopg.connect(pg.url(dbname="lookups"), autocommit=True) as conn:
+        conn.execute("create role bench_service login in role nura_service")
+        conn.execute("vacuum analyze")
+        return [str(r[0]) for r in conn.execute("select id from public.users")]
+
+
+def run(call, ids: list[str], threads: int, seconds: float) -> tuple[float, float, float]:
+    latencies: list[list[float]] = [[] for _ in range(threads)]
+    deadline = time.perf_counter() + seconds
+
+    def worker(mine: list[float]) -> None:
+        rng = random.Random()
+        while time.perf_counter() < deadline:
+            start = time.perf_counter()
+            call(rng.choice(ids))
+            mine.append(time.perf_counter() - start)
+
+    pool = [threading.Thread(target=worker, args=(latencies[i],)) for i in range(threads)]
+    for t in pool:
+        t.start()
+    for t in pool:
+        t.join()
+    every = sorted(x for mine in latencies for x in mine)
+    return (every[len(every) // 2] * 1000, every[int(len(every) * 0.99)] * 1000, len(every) / seconds)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=16)
+    args = parser.parse_args()
+
+    pg = LocalPostgres.throwaway()
+    pg.start()
+    try:
+        ids = prepare(pg)
+        url = pg.url("bench_service", "lookups")
+        floor_pool = ConnectionPool(url, min_size=args.threads, max_size=args.threads, open=True,
+                                    kwargs={"autocommit": True, "prepare_threshold": None})
+        nura = NuraClient.connect(url, min_size=args.threads, max_size=args.threads)
+
+        def plain_select(user_id: str) -> None:
+            with floor_pool.connection() as conn:
+                conn.execute("select * from public.users where id = %s::uuid", (user_id,)).fetchone()
+
+        workloads = {"select * from public.users where id = $1 (floor)": plain_select,
+                     "nura.get_user": nura.get_user, "nura.get_user_for_chat": nura.get_user_for_chat}
+        results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in workloads}
+        for r in range(args.rounds):
+            order = list(workloads) if r % 2 == 0 else list(reversed(workloads))
+            for name in order:
+                results[name].append(run(workloads[name], ids, args.threads, args.seconds))
+        floor_rate = statistics.median(x[2] for x in results[next(iter(workloads))])
+        print(f"| {args.threads} threads, {USERS:,} users | p50 | p99 | calls/s | rate vs floor |\n|---|---|---|---|---|")
+        for name, runs in results.items():
+            p50, p99, rate = (statistics.median(x[i] for x in runs) for i in range(3))
+            print(f"| {name} | {p50:.2f} ms | {p99:.2f} ms | {rate:.0f} | {rate / floor_rate:.2f}x |")
+        nura.close()
+        floor_pool.close()
+    finally:
+        pg.discard()
+
+
+if __name__ == "__main__":
+    main()
