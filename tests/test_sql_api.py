@@ -113,6 +113,14 @@ def test_service_profile_defaults_and_unknown_types(db, service):
     assert e.value.sqlstate == "PT404"
     written = call(service, "set_service_preferences", uid, "chat", {"tone": "warm", "lang": None})
     assert written["service_preferences"] == {"tone": "warm"} and written["id"] is not None
+    for function in ("set_service_preferences", "set_service_metadata"):
+        for bad in (None, Jsonb([1]), Jsonb("x")):
+            with pytest.raises(psycopg.Error) as e:
+                call(service, function, uid, "chat", bad)
+            assert e.value.sqlstate == "PT400", (function, bad)
+    with pytest.raises(psycopg.Error) as e:
+        call(service, "touch_service", uid, "fax")
+    assert e.value.sqlstate == "PT404"
 
 
 @pytest.mark.parametrize("changes, field", [

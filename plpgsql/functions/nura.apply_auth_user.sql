@@ -63,7 +63,7 @@ begin
             last_sign_in_at, created_at, deleted_at, is_active, origin, updated_at)
          = (r.email, r.phone_number, r.full_name, r.avatar_url, r.email_confirmed_at,
             r.phone_confirmed_at, r.last_sign_in_at, r.created_at, r.deleted_at, r.is_active,
-            case when p_source = 'supabase_webhook' then 'supabase_webhook' else 'supabase_auth' end, now())
+            case when p_source in ('supabase_auth', 'reconcile') then 'supabase_auth' else p_source end, now())
       from jsonb_populate_record(v_user, v_after) r
      where u.id = v_user.id;
 

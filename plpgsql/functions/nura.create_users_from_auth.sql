@@ -21,7 +21,7 @@ begin
             email_confirmed_at, phone_confirmed_at, last_sign_in_at, created_at, origin)
         select f.id, r.email, r.phone_number, r.full_name, r.avatar_url, r.email_confirmed_at,
                r.phone_confirmed_at, r.last_sign_in_at, coalesce(r.created_at, now()),
-               case when p_source = 'supabase_webhook' then 'supabase_webhook' else 'supabase_auth' end
+               case when p_source in ('supabase_auth', 'reconcile') then 'supabase_auth' else p_source end
         from fields f, jsonb_populate_record(null::public.users, f.f) r
         on conflict (id) do nothing
         returning u.id
@@ -39,7 +39,7 @@ begin
         for v_existing in
             select n.* from unnest(p_auth) n where n.deleted_at is null and n.id <> all (v_created)
         loop
-            if p_source <> 'supabase_webhook' then
+            if p_source in ('supabase_auth', 'reconcile') then
                 -- a concurrent sync may have created the row from a newer image: take the row as it is now
                 select * into v_existing from auth.users a where a.id = v_existing.id;
             end if;

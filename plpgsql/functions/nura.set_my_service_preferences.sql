@@ -7,11 +7,8 @@ security definer
 set search_path = ''
 as $$
 begin
-    if p_preferences is null then
-        perform nura.raise_error('PT400', 'service_preferences must be a JSON object');
-    end if;
     return nura.write_service_profile(nura.current_user_id(), p_service_type, 'frontend_sync',
-                                      p_preferences => p_preferences);
+                                      p_preferences => coalesce(p_preferences, 'null'));  -- null is PT400 too
 end
 $$;
 comment on function nura.set_my_service_preferences(text, jsonb) is 'User API: merges the signed-in user''s preferences for one service.';

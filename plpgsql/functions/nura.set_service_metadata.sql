@@ -7,7 +7,7 @@ security definer
 set search_path = ''
 as $$
 begin
-    return nura.write_service_profile(p_user_id, p_service_type, 'backend_api', p_metadata => p_metadata);
+    return nura.write_service_profile(p_user_id, p_service_type, 'backend_api', p_metadata => coalesce(p_metadata, 'null'));  -- null is PT400 too
 end
 $$;
 comment on function nura.set_service_metadata(uuid, text, jsonb) is 'Service API: merges keys into a user''s service_metadata.';

@@ -7,7 +7,7 @@ security definer
 set search_path = ''
 as $$
 begin
-    return nura.write_service_profile(p_user_id, p_service_type, 'backend_api', p_preferences => p_preferences);
+    return nura.write_service_profile(p_user_id, p_service_type, 'backend_api', p_preferences => coalesce(p_preferences, 'null'));  -- null is PT400 too
 end
 $$;
 comment on function nura.set_service_preferences(uuid, text, jsonb) is 'Service API: merges keys into a user''s service preferences.';

@@ -26,15 +26,8 @@ begin
                 perform nura.raise_error('PT400', 'is_active must be true or false');
             end if;
         elsif k = 'last_active_at' then
-            if jsonb_typeof(v) <> 'null' then
-                begin
-                    perform (v #>> '{}')::timestamptz;
-                exception when others then
-                    perform nura.raise_error('PT400', 'last_active_at must be an ISO 8601 timestamp or null');
-                end;
-                if jsonb_typeof(v) <> 'string' then
-                    perform nura.raise_error('PT400', 'last_active_at must be an ISO 8601 timestamp or null');
-                end if;
+            if jsonb_typeof(v) not in ('string', 'null') or not nura.is_timestamp(v #>> '{}') then
+                perform nura.raise_error('PT400', 'last_active_at must be an ISO 8601 timestamp or null');
             end if;
         else
             perform nura.raise_error('PT400', k || ' is not a backend field', null,
