@@ -1,17 +1,19 @@
-"""Service lookups over a pool: nura.get_user and nura.get_user_for_chat called through the Python
-client by 16 threads against 100,000 users, next to the floor, a plain
-`select * from public.users where id = $1` over the same kind of pool. Durable local cluster,
-A/B/C interleaved rounds.
+"""Service lookups: nura.get_user and nura.get_user_for_chat against 100,000 users, next to the
+floor, a plain `select * from public.users where id = $1`. Durable local cluster, interleaved
+rounds. Measured twice: called through the Python client by 16 threads over a pool (what a
+service sees: p50/p99 and calls per second), and by pgbench with 16 connections (what the
+database spends, without Python in the way).
 
     .venv/bin/python bench/lookup_bench.py [--seconds 10] [--rounds 2] [--threads 16]
-
-Prints p50/p99 latency and calls per second for each, and each one's rate against the floor.
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import re
+import subprocess
+import tempfile
 import statistics
 import threading
 import time
@@ -22,7 +24,7 @@ from psycopg_pool import ConnectionPool
 from glue import migrate as installer
 from glue import supabase_standin
 from glue.client import NuraClient
-from glue.localpg import LocalPostgres
+from glue.localpg import LocalPostgres, bindir
 
 USERS = 100_000
 BATCH = 10_000
@@ -42,6 +44,9 @@ def prepare(pg: LocalPostgres) -> list[str]:
             conn.commit()
     with psycopg.connect(pg.url(dbname="lookups"), autocommit=True) as conn:
         conn.execute("create role bench_service login in role nura_service")
+        conn.execute("create table public.bench_ids as select row_number() over () as n, id from public.users")
+        conn.execute("alter table public.bench_ids add primary key (n)")
+        conn.execute("grant select on public.bench_ids to bench_service")
         conn.execute("vacuum analyze")
         return [str(r[0]) for r in conn.execute("select id from public.users")]
 
@@ -64,6 +69,17 @@ def run(call, ids: list[str], threads: int, seconds: float) -> tuple[float, floa
         t.join()
     every = sorted(x for mine in latencies for x in mine)
     return (every[len(every) // 2] * 1000, every[int(len(every) * 0.99)] * 1000, len(every) / seconds)
+
+
+def pgbench_tps(pg: LocalPostgres, query: str, clients: int, seconds: float) -> float:
+    with tempfile.NamedTemporaryFile("w", suffix=".sql") as script:
+        script.write(f"\\set n random(1, {USERS})\n{query}\n")
+        script.flush()
+        done = subprocess.run(
+            [str(bindir() / "pgbench"), "-n", "-M", "extended", "-h", "127.0.0.1", "-p", str(pg.port),
+             "-U", "bench_service", "-c", str(clients), "-j", "2", "-T", str(int(seconds)), "-f", script.name,
+             "lookups"], capture_output=True, text=True, check=True)
+    return float(re.search(r"tps = ([\d.]+)", done.stdout).group(1))
 
 
 def main() -> None:
@@ -100,6 +116,20 @@ def main() -> None:
             print(f"| {name} | {p50:.2f} ms | {p99:.2f} ms | {rate:.0f} | {rate / floor_rate:.2f}x |")
         nura.close()
         floor_pool.close()
+
+        by_id = "(select id from public.bench_ids where n = :n)"
+        queries = {"select * from public.users where id = $1 (floor)": f"select * from public.users where id = {by_id};",
+                   "nura.get_user": f"select nura.get_user({by_id});",
+                   "nura.get_user_for_chat": f"select nura.get_user_for_chat({by_id});"}
+        tps: dict[str, list[float]] = {name: [] for name in queries}
+        for r in range(args.rounds):
+            for name in (list(queries) if r % 2 == 0 else list(reversed(queries))):
+                tps[name].append(pgbench_tps(pg, queries[name], args.threads, args.seconds))
+        floor_tps = statistics.median(tps[next(iter(queries))])
+        print(f"\n| pgbench, {args.threads} connections | calls/s | mean latency | rate vs floor |\n|---|---|---|---|")
+        for name, runs in tps.items():
+            rate = statistics.median(runs)
+            print(f"| {name} | {rate:.0f} | {args.threads / rate * 1000:.2f} ms | {rate / floor_tps:.2f}x |")
     finally:
         pg.discard()
 
