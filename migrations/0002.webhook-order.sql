@@ -1,4 +1,7 @@
 -- depends: 0001.nura-core
--- The auth row's updated_at last applied through nura.sync_from_auth: webhook deliveries arrive
--- out of order and are retried, and an older one must change nothing.
-alter table public.users add column auth_updated_at timestamptz;
+-- For nura.sync_from_auth (the webhook path): the auth image last applied to a user, as the
+-- fields it feeds (never a password hash or token), and its updated_at. Deliveries arrive out of
+-- order and are retried: each is diffed against what was applied, and an older one changes nothing.
+alter table public.users
+    add column auth_updated_at timestamptz,
+    add column auth_fields jsonb check (jsonb_typeof(auth_fields) = 'object');

@@ -294,9 +294,7 @@ def test_sync_from_auth_applies_in_updated_at_order_and_never_revives(db, servic
     first = _record(db, uid)
     db.auth.update_metadata(uid, {"full_name": "Hook Two"})
     second = _record(db, uid)
-    with db.connect() as conn:  # this database plays the backend of a split deployment
-        conn.execute("delete from public.user_sync_logs")
-        conn.execute("delete from public.users")
+    _as_split_backend(db)
     user = call(service, "sync_from_auth", first, None, "insert", "supabase_webhook")
     assert user["full_name"] == "Hook" and user["origin"] == "supabase_webhook"
     assert call(service, "sync_from_auth", second, first, "UPDATE", "supabase_webhook")["full_name"] == "Hook Two"
@@ -319,3 +317,140 @@ def test_sync_metrics_view(db, service):
     db.auth.email_signup("m@example.com")
     rows = service.execute("select source, total, succeeded, failed, success_rate from nura.sync_metrics").fetchall()
     assert [tuple(r[:4]) for r in rows] == [("supabase_auth", 1, 1, 0)]
+
+
+def _deliver(service, record, old, op):
+    return call(service, "sync_from_auth", record, old, op, "supabase_webhook")
+
+
+def _as_split_backend(db) -> None:
+    """This database plays the backend of a split deployment: its users come by webhook only."""
+    with db.connect() as conn:
+        conn.execute("delete from public.user_sync_logs")
+        conn.execute("delete from public.users")
+
+
+def test_a_delete_delivered_first_is_never_undone(db, service):
+    uid = db.auth.email_signup("early@example.com", {"full_name": "Early"})
+    record = _record(db, uid)
+    _as_split_backend(db)
+    assert _deliver(service, None, record, "DELETE")["deleted_at"] is not None
+    assert _deliver(service, record, None, "INSERT")["deleted_at"] is not None
+    assert db.user(uid)["full_name"] is None
+
+
+def test_updates_delivered_out_of_order_all_land(db, service):
+    uid = db.auth.email_signup("order@example.com", autoconfirm=False)
+    created = _record(db, uid)
+    db.auth.confirm_email(uid)
+    confirmed = _record(db, uid)
+    db.auth.sign_in(uid)
+    signed_in = _record(db, uid)
+    _as_split_backend(db)
+    _deliver(service, created, None, "INSERT")
+    _deliver(service, signed_in, confirmed, "UPDATE")
+    _deliver(service, confirmed, created, "UPDATE")  # late: older than what was applied
+    user = db.user(uid)
+    assert user["email_confirmed_at"] is not None and user["last_sign_in_at"] is not None
+
+
+def test_same_updated_at_different_content_is_applied_and_a_retry_is_not(db, service):
+    uid = db.auth.email_signup("same@example.com", {"full_name": "One"})
+    first = _record(db, uid)
+    _as_split_backend(db)
+    _deliver(service, first, None, "INSERT")
+    second = dict(first, raw_user_meta_data={"full_name": "Two"})  # same updated_at
+    _deliver(service, second, first, "UPDATE")
+    assert db.user(uid)["full_name"] == "Two"
+    call(service, "update_profile", uid, {"full_name": "Edited"})
+    logs = len(db.logs(uid))
+    _deliver(service, second, first, "UPDATE")  # a retry
+    assert db.user(uid)["full_name"] == "Edited" and len(db.logs(uid)) == logs
+
+
+def test_a_record_without_updated_at_is_refused(db, service):
+    uid = db.auth.email_signup("noat@example.com")
+    record = _record(db, uid)
+    for bad in (dict(record, updated_at=None), {k: v for k, v in record.items() if k != "updated_at"},
+                dict(record, email_change_confirm_status=70000), dict(record, created_at="yesterday-ish")):
+        with pytest.raises(psycopg.Error) as e:
+            _deliver(service, bad, None, "INSERT")
+        assert e.value.sqlstate == "PT400"
+
+
+def test_a_webhook_for_a_user_this_databases_auth_feeds_changes_nothing(db, service):
+    uid = db.auth.email_signup("local@example.com", {"full_name": "Local"})
+    stale = _record(db, uid)
+    db.auth.update_metadata(uid, {"full_name": "Newer"})
+    _deliver(service, stale, None, "INSERT")
+    _deliver(service, None, stale, "DELETE")
+    user = db.user(uid)
+    assert (user["full_name"], user["origin"], user["deleted_at"]) == ("Newer", "supabase_auth", None)
+    assert db.drift() == []
+
+
+def test_concurrent_deliveries_of_one_user_keep_the_newest(db, service):
+    uid = db.auth.email_signup("conc@example.com", {"full_name": "Old"})
+    old = _record(db, uid)
+    db.auth.update_metadata(uid, {"full_name": "New"})
+    new = _record(db, uid)
+    for _ in range(5):
+        _as_split_backend(db)
+        barrier = threading.Barrier(2)
+
+        def deliver(record, op):
+            with psycopg.connect(db.url("postgres"), autocommit=True) as conn:
+                conn.execute("set role service_role")
+                barrier.wait()
+                call(conn, "sync_from_auth", record, None, op, "supabase_webhook")
+
+        threads = [threading.Thread(target=deliver, args=(new, "UPDATE")),
+                   threading.Thread(target=deliver, args=(old, "INSERT"))]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert db.user(uid)["full_name"] == "New"
+
+
+@pytest.mark.parametrize("function, args", [
+    ("me", ()), ("update_my_profile", ({"bio": "x"},)), ("sync_me", ({"full_name": "x"},)),
+    ("my_service_profile", ("chat",)), ("set_my_service_preferences", ("chat", {"a": 1})),
+])
+def test_user_functions_without_a_signed_in_user_are_pt401(db, function, args):
+    with pytest.raises(psycopg.Error) as e:
+        as_user(db, None, function, *args)
+    assert e.value.sqlstate == "PT401"
+
+
+def test_sync_me_for_someone_else_is_pt403(db):
+    uid = db.auth.email_signup("mine@example.com")
+    with pytest.raises(psycopg.Error) as e:
+        as_user(db, uid, "sync_me", {"id": str(uuid.uuid4()), "full_name": "Thief"})
+    assert e.value.sqlstate == "PT403"
+    assert as_user(db, uid, "sync_me", {"id": uid.upper(), "full_name": "Me"})["user"]["full_name"] == "Me"
+
+
+def test_the_etag_ignores_backend_fields_and_a_stale_if_match_fails_even_when_empty(db, service):
+    uid = db.auth.email_signup("etag@example.com")
+    etag = as_user(db, uid, "me")["etag"]
+    call(service, "update_backend_fields", uid, {"xp": 3, "last_active_at": "2026-11-24T00:00:00Z"})
+    call(service, "add_xp", uid, 2)
+    call(service, "touch_service", uid, "chat")
+    assert as_user(db, uid, "me")["etag"] == etag
+    call(service, "update_profile", uid, {"bio": "changed"})
+    with pytest.raises(psycopg.Error) as e:
+        as_user(db, uid, "update_my_profile", {}, etag)
+    assert e.value.sqlstate == "PT412"
+    for special in ("now", "infinity", "today"):
+        with pytest.raises(psycopg.Error) as e:
+            call(service, "update_backend_fields", uid, {"last_active_at": special})
+        assert e.value.sqlstate == "PT400"
+
+
+def test_touch_restarts_a_count_that_is_not_a_count(db, service):
+    uid = db.auth.email_signup("count@example.com")
+    call(service, "touch_service", uid, "chat")
+    with db.connect() as conn:
+        conn.execute("update public.user_service_profiles set usage_stats = '{\"uses\": 1.5}'")
+    assert call(service, "touch_service", uid, "chat")["usage_stats"] == {"uses": 1}

@@ -1,4 +1,5 @@
--- Whether a text reads as a timestamptz (null counts: it clears the field).
+-- Whether a text is an ISO 8601 date and time (null counts: it clears the field). PostgreSQL's
+-- special inputs (now, today, infinity, epoch) are not.
 create or replace function nura.is_timestamp(p_text text)
 returns boolean
 language plpgsql
@@ -6,6 +7,9 @@ stable
 set search_path = ''
 as $$
 begin
+    if p_text !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}' then
+        return false;
+    end if;
     perform p_text::timestamptz;
     return true;
 exception when data_exception then

@@ -1,8 +1,11 @@
--- For services: applies one auth.users row image, the way a Supabase Database Webhook delivers
--- it, for deployments whose backend database is not the Supabase one. p_op is INSERT, UPDATE or
+-- For services: applies one auth.users row image the way a Supabase Database Webhook delivers it,
+-- for deployments whose backend database is not the Supabase one. p_op is INSERT, UPDATE or
 -- DELETE in any case; p_record is the new image (null for DELETE), p_old_record the old one.
--- Deliveries are applied in the order of the record's updated_at: an older one, or a retry,
--- changes nothing, and a deleted user is never brought back. Returns the user (null if none).
+-- Deliveries of a user are serialized and applied in the order of the record's updated_at: each
+-- is diffed against the image applied last (so one that arrives late, or a retry, changes
+-- nothing, and profile edits made since survive), and a deleted user is never brought back,
+-- even when the DELETE arrives first. A user this database's own auth.users feeds is left to the
+-- trigger. Returns the user (null if there is none).
 create or replace function nura.sync_from_auth(p_record jsonb, p_old_record jsonb, p_op text, p_source text)
 returns jsonb
 language plpgsql
@@ -13,42 +16,73 @@ declare
     v_op constant text := upper(p_op);
     v_new auth.users;
     v_old auth.users;
+    v_id uuid;
+    v_at timestamptz;
     v_user public.users;
+    v_fields jsonb;
+    v_changes jsonb;
 begin
     if v_op is null or v_op not in ('INSERT', 'UPDATE', 'DELETE') then
         perform nura.raise_error('PT400', 'p_op must be INSERT, UPDATE or DELETE', 'got ' || coalesce(p_op, 'null'));
     end if;
-    if p_source is null or p_source not in ('supabase_webhook', 'supabase_auth', 'backend_api') then
-        perform nura.raise_error('PT400', 'p_source must be supabase_webhook, supabase_auth or backend_api');
+    if p_source is null or p_source not in ('supabase_webhook', 'backend_api') then
+        perform nura.raise_error('PT400', 'p_source must be supabase_webhook or backend_api',
+            'got ' || coalesce(p_source, 'null'));
     end if;
-    if jsonb_typeof(case when v_op = 'DELETE' then coalesce(p_old_record, p_record) else p_record end) <> 'object'
-       or (p_old_record is not null and jsonb_typeof(p_old_record) not in ('object', 'null')) then
-        perform nura.raise_error('PT400', 'the record must be a JSON object (the old record for a DELETE)');
+    if jsonb_typeof(case when v_op = 'DELETE' then coalesce(p_old_record, p_record) else p_record end)
+           is distinct from 'object'
+       or jsonb_typeof(coalesce(p_old_record, '{}')) not in ('object', 'null') then
+        perform nura.raise_error('PT400', 'the record must be a JSON object (the old record, for a DELETE)');
     end if;
     begin
-        v_new := jsonb_populate_record(null::auth.users, case when v_op = 'DELETE' then null else p_record end);
-        v_old := jsonb_populate_record(null::auth.users, case when v_op = 'DELETE' then coalesce(p_old_record, p_record)
-                                                              when jsonb_typeof(p_old_record) = 'object' then p_old_record end);
-    exception when data_exception then
+        if v_op = 'DELETE' then
+            v_old := jsonb_populate_record(null::auth.users, coalesce(p_old_record, p_record));
+        else
+            v_new := jsonb_populate_record(null::auth.users, p_record);
+        end if;
+    exception when data_exception or datatype_mismatch then
         perform nura.raise_error('PT400', 'the record is not an auth.users row', sqlerrm);
     end;
-    if coalesce(v_new.id, v_old.id) is null then
+    v_id := coalesce(v_new.id, v_old.id);
+    v_at := coalesce(v_new.updated_at, v_old.updated_at);
+    if v_id is null then
         perform nura.raise_error('PT400', 'the record has no id');
     end if;
-
-    select * into v_user from public.users u where u.id = coalesce(v_new.id, v_old.id) for update;
-    if v_op = 'DELETE' then
-        perform nura.tombstone_users(array[v_old.id], p_source);
-    elsif v_user.deleted_at is not null then
-        null;  -- never brought back
-    elsif v_user.auth_updated_at is not null and v_new.updated_at <= v_user.auth_updated_at then
-        null;  -- older than what was applied, or a retry of it
-    else
-        perform nura.apply_auth_user(case when v_op = 'UPDATE' then v_old end, v_new, p_source);
-        update public.users u set auth_updated_at = v_new.updated_at
-        where u.id = v_new.id and u.deleted_at is null;
+    if v_op <> 'DELETE' and v_at is null then
+        perform nura.raise_error('PT400', 'the record has no updated_at', null,
+            'deliveries are ordered by it: send whole auth.users rows');
     end if;
-    return (select to_jsonb(u) from public.users u where u.id = coalesce(v_new.id, v_old.id));
+
+    -- one delivery of a user at a time, whether or not the user has a row yet
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('nura.sync_from_auth ' || v_id, 0));
+    select * into v_user from public.users u where u.id = v_id for update;
+    if v_user.origin = 'supabase_auth' then
+        return to_jsonb(v_user);
+    end if;
+
+    if v_op = 'DELETE' or v_new.deleted_at is not null then
+        if v_user.id is null then
+            -- a tombstone all the same, so a late INSERT or UPDATE cannot bring the user back
+            insert into public.users (id, origin, is_active, deleted_at)
+            values (v_id, p_source, false, now());
+            insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
+            values (v_id, 'delete', p_source, null,
+                    jsonb_build_object('deleted_at', now(), 'is_active', false, 'cleared', '[]'::jsonb), true);
+        else
+            perform nura.tombstone_users(array[v_id], p_source);
+        end if;
+    elsif v_user.deleted_at is null and (v_user.auth_updated_at is null or v_at >= v_user.auth_updated_at) then
+        v_fields := nura.auth_user_fields(v_new);
+        v_changes := nura.changed_fields(v_user.auth_fields, v_fields);
+        if jsonb_typeof(v_changes -> 'created_at') = 'null' then
+            v_changes := v_changes - 'created_at';
+        end if;
+        perform nura.apply_auth_changes(v_new, v_changes, p_source, v_user.auth_fields is null);
+        update public.users u set auth_fields = v_fields where u.id = v_id and u.auth_fields is distinct from v_fields;
+    end if;
+    update public.users u set auth_updated_at = v_at
+    where u.id = v_id and v_at > coalesce(u.auth_updated_at, '-infinity');
+    return (select to_jsonb(u) from public.users u where u.id = v_id);
 end
 $$;
 comment on function nura.sync_from_auth(jsonb, jsonb, text, text) is 'Service API: applies one auth.users image (the webhook path), in updated_at order.';

@@ -36,8 +36,8 @@ begin
         v_new := v_new || jsonb_build_object(
             'last_used_at', now(),
             'usage_stats', (v_old -> 'usage_stats') || jsonb_build_object('uses',
-                case when jsonb_typeof(v_old -> 'usage_stats' -> 'uses') = 'number'
-                     then (v_old -> 'usage_stats' ->> 'uses')::bigint + 1 else 1 end));
+                case when v_old -> 'usage_stats' ->> 'uses' ~ '^[0-9]{1,18}$'
+                     then (v_old -> 'usage_stats' ->> 'uses')::bigint + 1 else 1 end));  -- else restart
         update public.users u set last_active_at = now(), updated_at = now() where u.id = p_user_id;
     end if;
     v_after := nura.changed_fields(v_old, v_new);
