@@ -9,12 +9,8 @@ security definer
 set search_path = ''
 as $$
 declare
-    v_user public.users;
+    v_user constant public.users := nura.signed_in_user();
 begin
-    select * into v_user from public.users u where u.id = nura.current_user_id();
-    if not found or v_user.deleted_at is not null then
-        perform nura.raise_error('PT404', 'no such user', 'the signed-in user is not synced or was deleted');
-    end if;
     return jsonb_build_object(
         'user', to_jsonb(v_user),
         'service_profiles', (select jsonb_object_agg(t.service_type, nura.service_profile(v_user.id, t.service_type))

@@ -7,13 +7,8 @@ stable
 security definer
 set search_path = ''
 as $$
-declare
-    v_id constant uuid := nura.current_user_id();
 begin
-    if not exists (select from public.users u where u.id = v_id and u.deleted_at is null) then
-        perform nura.raise_error('PT404', 'no such user', 'the signed-in user is not synced or was deleted');
-    end if;
-    return nura.service_profile(v_id, p_service_type);
+    return nura.service_profile((nura.signed_in_user()).id, p_service_type);
 end
 $$;
 comment on function nura.my_service_profile(text) is 'User API: the signed-in user''s profile for one service.';
