@@ -10,6 +10,7 @@ as $$
 declare
     v_changes jsonb := p_changes;
     v_user public.users;
+    v_row jsonb;
     v_before jsonb;
     v_after jsonb;
 begin
@@ -29,11 +30,12 @@ begin
         v_changes := v_changes || '{"deleted_at": null, "is_active": true}';
     end if;
 
-    v_after := nura.changed_fields(to_jsonb(v_user), v_changes);
+    v_row := to_jsonb(v_user);
+    v_after := nura.changed_fields(v_row, v_changes);
     if v_after = '{}' then
         return;
     end if;
-    v_before := (select jsonb_object_agg(k, to_jsonb(v_user) -> k) from jsonb_object_keys(v_after) k);
+    v_before := nura.pick(v_row, v_after);
 
     update public.users u
        set (email, phone_number, full_name, avatar_url, email_confirmed_at, phone_confirmed_at,

@@ -16,11 +16,13 @@ set search_path = ''
 as $$
 declare
     v_user public.users;
+    v_row jsonb;
     v_target jsonb := nura.profile_changes(p_changes);
     v_before jsonb;
     v_after jsonb;
 begin
     v_user := nura.locked_user(p_user_id);
+    v_row := to_jsonb(v_user);
     if p_if_match is not null and p_if_match <> nura.profile_etag(v_user) then
         perform nura.raise_error('PT412', 'the profile changed since it was read',
             'If-Match ' || p_if_match || ' is not the current etag', 'read the profile again and retry');
@@ -32,13 +34,13 @@ begin
     end if;
     if p_only_empty then
         v_target := (select coalesce(jsonb_object_agg(e.key, e.value), '{}') from jsonb_each(v_target) e
-                     where to_jsonb(v_user) -> e.key in ('null', '""', '{}'));
+                     where v_row -> e.key in ('null', '""', '{}'));
     end if;
-    v_after := nura.changed_fields(to_jsonb(v_user), v_target);
+    v_after := nura.changed_fields(v_row, v_target);
     if v_after = '{}' then
         return v_user;
     end if;
-    v_before := (select jsonb_object_agg(k, to_jsonb(v_user) -> k) from jsonb_object_keys(v_after) k);
+    v_before := nura.pick(v_row, v_after);
 
     update public.users u
        set (full_name, display_name, bio, avatar_url, phone_number, privacy_settings, updated_at)

@@ -41,7 +41,7 @@ begin
         (select jsonb_object_agg(e.key, to_jsonb(r) -> e.key)
          from jsonb_populate_record(v_user, p_changes) r, jsonb_each(p_changes) e));
     if v_after is not null and v_after <> '{}' then
-        v_before := (select jsonb_object_agg(k2, to_jsonb(v_user) -> k2) from jsonb_object_keys(v_after) k2);
+        v_before := nura.pick(to_jsonb(v_user), v_after);
         update public.users u
            set (xp, current_streak, is_active, last_active_at, updated_at)
              = (r.xp, r.current_streak, r.is_active, r.last_active_at, now())
