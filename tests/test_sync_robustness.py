@@ -281,3 +281,25 @@ def test_reconcile_running_beside_auth_writes_never_goes_back_in_time(db):
         auth = db.one("select raw_user_meta_data ->> 'full_name', last_sign_in_at from auth.users where id = %s", (uid,))
         user = db.user(uid)
         assert (user["full_name"], user["last_sign_in_at"]) == auth
+
+
+def test_reconcile_waits_for_a_concurrent_purge_and_never_resurrects(db):
+    with db.connect("supabase_admin") as conn:  # users the triggers never saw
+        conn.execute("set session_replication_role = replica")
+        conn.execute("set search_path = auth")
+        ids = [str(uuid.uuid4()) for _ in range(4)]
+        for uid in ids:
+            db.auth._insert(conn, id=uid, is_anonymous=True)
+    purge = psycopg.connect(db.url("supabase_auth_admin"))
+    purge.execute("delete from users where id = any(%s::uuid[])", (ids[:2],))  # not committed yet
+    result = []
+    reconciler = threading.Thread(target=lambda: result.append(db.one("select nura.reconcile()")[0]))
+    reconciler.start()
+    reconciler.join(timeout=1)
+    assert reconciler.is_alive()  # waits for the purge instead of creating rows under it
+    purge.commit()
+    purge.close()
+    reconciler.join(timeout=30)
+    assert result == [2]
+    assert sorted(str(r[0]) for r in db.all("select id from public.users")) == sorted(ids[2:])
+    assert db.drift() == []

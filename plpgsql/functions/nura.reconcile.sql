@@ -21,6 +21,12 @@ declare
     v_drift record;
     v_only text[];
 begin
+    -- Hold the missing users' auth rows before creating any of their rows: a hard delete of one
+    -- then waits for us instead of slipping between read and insert, and since we take these
+    -- locks before holding anything else, we never wait on a purge while it waits on us.
+    perform from auth.users a
+    where a.deleted_at is null and not exists (select from public.users u where u.id = a.id)
+    for key share of a;
     loop
         select array_agg(s.a order by (s.a).id) into v_batch
         from (select a from auth.users a
@@ -28,7 +34,7 @@ begin
                 and not exists (select from public.users u where u.id = a.id)
               order by a.id
               limit 5000
-              for key share of a) s;  -- a hard delete waits, so it cannot slip between read and insert
+              for key share of a) s;  -- held already, but for users who signed up since
         exit when v_batch is null;
         v_last := v_batch[cardinality(v_batch)].id;
         begin
