@@ -146,24 +146,20 @@ def rollback(url: str, *, everything: bool, yes: bool) -> list[str]:
 
 
 def status(url: str) -> Status:
+    migrations = _migrations()
     with psycopg.connect(url, autocommit=True) as conn:
         _require_auth_users(conn)
-        if conn.execute("select to_regnamespace(%s)", (MIGRATIONS_SCHEMA,)).fetchone()[0] is None:
-            migrations = _migrations()
-            return Status(applied=[], pending=[m.id for m in migrations],
-                          triggers={t: False for t in trigger_names()})
-    backend = _backend(url)
-    migrations = _migrations()
-    pending = {m.id for m in backend.to_apply(migrations)}
+        tracked = conn.execute("select to_regnamespace(%s)", (MIGRATIONS_SCHEMA,)).fetchone()[0] is not None
+    pending = {m.id for m in (_backend(url).to_apply(migrations) if tracked else migrations)}
     result = Status(applied=[m.id for m in migrations if m.id not in pending],
                     pending=[m.id for m in migrations if m.id in pending])
+    result.triggers = {t: False for t in trigger_names()}
     with psycopg.connect(url, autocommit=True) as conn:
-        present = {r[0] for r in conn.execute(
-            "select tgname from pg_catalog.pg_trigger where tgrelid = 'auth.users'::regclass "
-            "and tgenabled in ('O', 'A')")}
-        result.triggers = {t: t in present for t in trigger_names()}
-        if _ours_installed(conn):
-            result.drift = conn.execute("select count(*) from nura.check_consistency()").fetchone()[0]
+        if _ours_installed(conn):  # without our functions there are none of our triggers either
+            drift = conn.execute("select problem, detail from nura.check_consistency()").fetchall()
+            result.drift = len(drift)
+            missing = {t for problem, detail in drift if problem == "trigger_missing" for t in detail["missing"]}
+            result.triggers = {t: t not in missing for t in result.triggers}
             cur = conn.cursor(row_factory=dict_row)
             result.sync_metrics = cur.execute("select * from nura.sync_metrics order by source").fetchall()
     return result

@@ -213,3 +213,10 @@ def test_works_installed_from_a_wheel_in_any_directory(bare_db, tmp_path):
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(str(site))
     assert bare_db.one("select to_regclass('public.users') is not null")[0]
+
+
+def test_status_before_migrate_shows_everything_pending(bare_db, run):
+    code, out, _ = run(bare_db, "status")
+    assert code == 0
+    assert "migrations applied: none" in out and "migrations pending: 0001.nura-core, 0002.webhook-order" in out
+    assert all(f"{t} on auth.users: MISSING" in out for t in OUR_TRIGGERS)

@@ -8,7 +8,9 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-    v_changes jsonb := p_changes;
+    -- an image without created_at (a webhook's may lack it) keeps ours
+    v_changes jsonb := case when jsonb_typeof(p_changes -> 'created_at') = 'null'
+                            then p_changes - 'created_at' else p_changes end;
     v_user public.users;
     v_row jsonb;
     v_before jsonb;

@@ -25,9 +25,6 @@ begin
     if not v_whole then
         v_changes := nura.changed_fields(nura.auth_user_fields(p_old), v_changes);
     end if;
-    if jsonb_typeof(v_changes -> 'created_at') = 'null' then
-        v_changes := v_changes - 'created_at';  -- an image without it (a webhook) keeps ours
-    end if;
     if p_only is not null then
         v_changes := v_changes - array(select jsonb_object_keys(v_changes) except select unnest(p_only));
     end if;

@@ -74,9 +74,6 @@ begin
     elsif v_user.deleted_at is null and (v_user.auth_updated_at is null or v_at >= v_user.auth_updated_at) then
         v_fields := nura.auth_user_fields(v_new);
         v_changes := nura.changed_fields(v_user.auth_fields, v_fields);
-        if jsonb_typeof(v_changes -> 'created_at') = 'null' then
-            v_changes := v_changes - 'created_at';
-        end if;
         perform nura.apply_auth_changes(v_new, v_changes, p_source, v_user.auth_fields is null);
         update public.users u set auth_fields = v_fields where u.id = v_id and u.auth_fields is distinct from v_fields;
     end if;

@@ -11,7 +11,7 @@ security definer
 set search_path = ''
 as $$
 declare
-    v_bulk_logs_after constant bigint := nullif(current_setting('nura.bulk_insert_logs_after', true), '');
+    v_bulk_logs_after bigint;
     v_auth auth.users;
     v_version text;
 begin
@@ -31,7 +31,10 @@ begin
     then
         return null;  -- a role, token, ban or app-metadata write: nothing we mirror changed
     end if;
-    if tg_op = 'INSERT' and v_bulk_logs_after is not null and exists (
+    if tg_op = 'INSERT' then
+        v_bulk_logs_after := nullif(current_setting('nura.bulk_insert_logs_after', true), '');
+    end if;
+    if v_bulk_logs_after is not null and exists (
         select from public.user_sync_logs l
         where l.user_id = new.id and l.id > v_bulk_logs_after
           and l.sync_type = 'create' and l.source = 'supabase_auth'
