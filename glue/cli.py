@@ -11,7 +11,7 @@ import psycopg
 from yoyo import exceptions as yoyo_errors
 
 from . import migrate as installer
-from .config import ConfigError, database_url, migrate_database_url
+from .config import ConfigError, database_url, listen_address, migrate_database_url
 from .localpg import LocalPostgresError
 
 
@@ -66,6 +66,13 @@ def _reconcile(args) -> int:
     return 0
 
 
+def _serve(args) -> int:
+    from .serve import serve
+
+    host, port = listen_address(args.host, args.port)
+    return serve(host, port)
+
+
 def _dev(args) -> int:
     from .dev import run_dev
 
@@ -85,11 +92,22 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("status", help="migrations, triggers, drift, sync success").set_defaults(run=_status)
     commands.add_parser("check", help="the drift report; exit 1 on drift").set_defaults(run=_check)
     commands.add_parser("reconcile", help="repair drift").set_defaults(run=_reconcile)
-    p = commands.add_parser("dev", help="a local PostgreSQL with a Supabase-shaped auth, migrated, with demo users")
+    p = commands.add_parser("serve", help="the HTTP API on a production WSGI server")
+    p.add_argument("--host", help="the address to listen on (default: HOST, else 127.0.0.1)")
+    p.add_argument("--port", type=_port, help="the port to listen on (default: PORT, else 8000)")
+    p.set_defaults(run=_serve)
+    p = commands.add_parser("dev", help="a local PostgreSQL with a Supabase-shaped auth, migrated, with demo "
+                            "users, and the API on HOST:PORT")
     p.add_argument("--data-dir", help="where the local cluster lives (default: a per-user data folder)")
-    p.add_argument("--pg-port", type=int, default=54329, help="the local PostgreSQL's port (default 54329)")
+    p.add_argument("--pg-port", type=_port, default=54329, help="the local PostgreSQL's port (default 54329)")
     p.set_defaults(run=_dev)
     return parser
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}")
+    return int(text)
 
 
 _URL_PASSWORD = re.compile(r"([\w.%+-]+:)[^\s@/]+@")  # user:password@host

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 
@@ -38,3 +39,45 @@ def yoyo_url(url: str, schema: str) -> str:
         raise ConfigError("the database URL is not a postgresql:// URL")
     joiner = "&" if "?" in rest else "?"
     return f"postgresql+psycopg://{rest}{joiner}schema={schema}"
+
+
+@dataclass(frozen=True)
+class ApiSettings:
+    """What the HTTP API reads from the environment (see the README's "HTTP API")."""
+
+    database_url: str
+    jwt_secret: str | None = None
+    jwks_url: str | None = None
+    jwt_issuer: str | None = None
+    webhook_secret: str | None = None
+    cors_origins: tuple[str, ...] = ()
+
+    @classmethod
+    def from_env(cls) -> "ApiSettings":
+        def env(name: str) -> str | None:
+            return os.environ.get(name, "").strip() or None
+
+        settings = cls(database_url=database_url(), jwt_secret=env("SUPABASE_JWT_SECRET"),
+                       jwks_url=env("SUPABASE_JWKS_URL"), jwt_issuer=env("SUPABASE_JWT_ISSUER"),
+                       webhook_secret=env("NURA_WEBHOOK_SECRET"),
+                       cors_origins=tuple(o.strip() for o in (env("NURA_CORS_ORIGINS") or "").split(",") if o.strip()))
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        if not (self.jwt_secret or self.jwks_url):
+            raise ConfigError("set SUPABASE_JWT_SECRET (HS256 projects) or SUPABASE_JWKS_URL (asymmetric keys): "
+                              "without one no access token can be verified")
+        if self.jwks_url and urlsplit(self.jwks_url).scheme not in ("http", "https"):
+            raise ConfigError("SUPABASE_JWKS_URL must be an http(s) URL")
+
+
+def listen_address(host: str | None, port: int | None) -> tuple[str, int]:
+    """--host/--port, else HOST/PORT, else 127.0.0.1:8000."""
+    host = host or os.environ.get("HOST", "").strip() or "127.0.0.1"
+    if port is None:
+        raw = os.environ.get("PORT", "").strip() or "8000"
+        if not raw.isdigit() or not 0 < int(raw) < 65536:
+            raise ConfigError(f"PORT must be a port number, got {raw!r}")
+        port = int(raw)
+    return host, port

@@ -1,18 +1,22 @@
 """`nura-users dev`: everything on this machine with no configuration. A local PostgreSQL in a
 data folder, the Supabase-shaped `auth` stand-in, migrations, demo users signed up the way
-Supabase Auth signs them up (so the real triggers run), then it waits until interrupted."""
+Supabase Auth signs them up (so the real triggers run), and the API on HOST:PORT (127.0.0.1:8000),
+its tokens signed with a development secret kept in the data folder."""
 
 from __future__ import annotations
 
 import os
-import signal
+import secrets
+import shlex
 from pathlib import Path
 
 import psycopg
 
 from . import migrate as installer
 from . import supabase_standin
+from .config import listen_address
 from .localpg import LocalPostgres
+from .serve import serve
 
 DBNAME = "nura"
 DEMO_USERS = (
@@ -29,19 +33,29 @@ def default_data_dir() -> Path:
     return Path(base) / "nura-users" / "dev"
 
 
-def _add_demo_users(auth: supabase_standin.AuthServer, url: str) -> list[str]:
+def _add_demo_users(auth: supabase_standin.AuthServer, url: str) -> str:
+    """Signs up the demo users not there yet; returns the first one's id."""
     with psycopg.connect(url) as conn:
-        known = {r[0] for r in conn.execute("select email from auth.users where email is not null")}
-    return [auth.email_signup(email, data, sign_in=True) for email, data in DEMO_USERS if email not in known]
+        known = dict(conn.execute("select email, id::text from auth.users where email is not null").fetchall())
+    for email, data in DEMO_USERS:
+        if email not in known:
+            known[email] = auth.email_signup(email, data, sign_in=True)
+    return known[DEMO_USERS[0][0]]
 
 
-def _interrupt(*_) -> None:
-    raise KeyboardInterrupt
+def _dev_secret(root: Path) -> str:
+    """The development JWT secret: made once, kept in the data folder, readable by its owner only."""
+    path = root / "jwt-secret"
+    if not path.exists():
+        path.touch(mode=0o600)
+        path.write_text(secrets.token_urlsafe(48))
+    return path.read_text().strip()
 
 
 def run_dev(data_dir: str | None, port: int) -> int:
     root = Path(data_dir) if data_dir else default_data_dir()
     root.mkdir(parents=True, exist_ok=True)
+    host, api_port = listen_address(None, None)
     cluster = LocalPostgres(root / "pgdata", port)
     started = not cluster.running()
     if started:
@@ -50,21 +64,23 @@ def run_dev(data_dir: str | None, port: int) -> int:
         supabase_standin.install(cluster.url(), DBNAME)
         owner_url = cluster.url("postgres", DBNAME)
         report = installer.migrate(owner_url)
-        created = _add_demo_users(supabase_standin.AuthServer(cluster.url("supabase_auth_admin", DBNAME)),
-                                  owner_url)
+        demo_user = _add_demo_users(supabase_standin.AuthServer(cluster.url("supabase_auth_admin", DBNAME)),
+                                    owner_url)
+        secret = _dev_secret(root)
+        token = supabase_standin.access_token(secret, demo_user, email=DEMO_USERS[0][0],
+                                              lifetime_seconds=24 * 3600)
+        api = f"http://{host}:{api_port}"
+        auth = shlex.quote(f"Authorization: Bearer {token}")
         print(f"nura-users dev: PostgreSQL {cluster.data_dir} on port {port}; "
-              f"migrations applied: {', '.join(report.applied) or 'none pending'}; "
-              f"demo users added: {len(created)}")
+              f"migrations applied: {', '.join(report.applied) or 'none pending'}")
         print(f"  DATABASE_URL={owner_url}")
-        print(f"  psql '{owner_url}' -c 'select id, email, full_name from public.users'")
-        print(f"  sign up like Supabase Auth: psql '{cluster.url('supabase_auth_admin', DBNAME)}'")
+        print(f"  the API: {api} (signed-in user {DEMO_USERS[0][0]}, token valid 24 h)")
+        print(f"  curl -s -H {auth} {api}/api/users/me")
+        print(f"  curl -s -X PUT -H {auth} -H 'Content-Type: application/json' "
+              f"-d '{{\"bio\": \"hello\"}}' {api}/api/users/profile")
         print("  Ctrl-C stops it.", flush=True)
-        signal.signal(signal.SIGTERM, _interrupt)
-        try:
-            signal.pause()
-        except KeyboardInterrupt:
-            pass
+        os.environ.update(DATABASE_URL=owner_url, SUPABASE_JWT_SECRET=secret)  # what the API's workers read
+        return serve(host, api_port, workers=1)
     finally:
         if started:
             cluster.stop()
-    return 0

@@ -1,0 +1,80 @@
+"""The HTTP API: `create_app()` builds it from the environment (or from given settings)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+
+from flask import Flask, current_app, g, request
+from flask_cors import CORS
+
+from . import errors
+from .config import ApiSettings
+from .db import Database
+from .inputs import MAX_BODY_BYTES, TRACE_HEADERS
+from .metrics import Metrics
+from .routes import ops, services, users, webhooks
+from .tokens import TokenVerifier
+
+request_log = logging.getLogger("nura_users.http")
+METRICS_REFRESH_SECONDS = 60
+
+
+@dataclass
+class Nura:
+    """What the routes share, at app.extensions["nura"]."""
+
+    settings: ApiSettings
+    db: Database
+    tokens: TokenVerifier
+    metrics: Metrics
+
+    def close(self) -> None:
+        self.metrics.close()
+        self.db.close()
+
+
+def create_app(settings: ApiSettings | None = None, *, pool_size: int = 16,
+               metrics_refresh_seconds: float = METRICS_REFRESH_SECONDS) -> Flask:
+    settings = settings or ApiSettings.from_env()
+    settings.validate()
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.json.sort_keys = False
+    db = Database(settings.database_url, max_size=pool_size)
+    nura = Nura(settings, db, TokenVerifier(settings.jwt_secret, settings.jwks_url, settings.jwt_issuer),
+                Metrics(db, metrics_refresh_seconds))
+    app.extensions["nura"] = nura
+    for blueprint in (users.bp, services.bp, webhooks.bp, ops.bp):
+        app.register_blueprint(blueprint)
+    errors.register(app)
+    if settings.cors_origins:
+        CORS(app, resources={r"/api/*": {"origins": list(settings.cors_origins)}},
+             allow_headers=["Authorization", "Content-Type", "If-Match", *TRACE_HEADERS, "X-User-ID"],
+             expose_headers=["ETag"], methods=["GET", "PUT", "POST"], max_age=600)
+    app.before_request(_start_clock)
+    app.after_request(_account)
+    db.open()
+    return app
+
+
+def _start_clock() -> None:
+    g.started = time.perf_counter()
+
+
+def _account(response):
+    """One structured log line and one histogram sample per request. Never the Authorization
+    header, the body or the query string: tokens and webhook rows stay out of the logs."""
+    seconds = time.perf_counter() - g.get("started", time.perf_counter())
+    route = request.url_rule.rule if request.url_rule else "unmatched"
+    current_app.extensions["nura"].metrics.observe(request.method, route, response.status_code, seconds)
+    if request_log.isEnabledFor(logging.INFO):
+        request_log.info(json.dumps({
+            "method": request.method, "route": route, "status": response.status_code,
+            "ms": round(seconds * 1000, 2), "user_id": g.get("user_id"),
+            "request_id": request.headers.get("X-Request-ID"),
+            "code": g.get("error_code"),
+        }))
+    return response

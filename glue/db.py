@@ -1,0 +1,87 @@
+"""The API's connection pool and the transactions it runs.
+
+A call for the signed-in user is one simple-protocol message with two statements, which PostgreSQL
+runs as one implicit transaction: the first sets the role `authenticated`, the token's claims and
+the request headers transaction-locally (as Supabase's REST layer does), the second calls the SQL
+function. One round trip, and nothing outlives the transaction: safe through Supabase's
+transaction pooler, and a pooled connection never carries one caller's identity to the next.
+Service calls (webhooks, metrics) run as the login role itself.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import psycopg
+from psycopg import errors as pg_errors
+from psycopg_pool import ConnectionPool
+
+from .errors import from_database
+
+STATEMENT_TIMEOUT = "15s"
+POOL_TIMEOUT_SECONDS = 10
+_RETRIES = 3  # a deadlock or serialization failure rolled the whole call back: run it again
+
+_SERVICE_PREAMBLE = "select set_config('statement_timeout', %s, true); "
+_USER_PREAMBLE = ("select set_config('statement_timeout', %s, true), set_config('role', 'authenticated', true),"
+                  " set_config('request.jwt.claims', %s, true), set_config('request.headers', %s, true); ")
+
+
+class Database:
+    def __init__(self, url: str, *, max_size: int = 16):
+        self.pool = ConnectionPool(
+            url, min_size=min(2, max_size), max_size=max_size, timeout=POOL_TIMEOUT_SECONDS, open=False,
+            name="nura-api",
+            # client-side binding: the parameters travel inside the one message; nothing is prepared
+            kwargs={"autocommit": True, "prepare_threshold": None, "cursor_factory": psycopg.ClientCursor})
+
+    def open(self) -> None:
+        self.pool.open(wait=False)
+
+    def close(self) -> None:
+        self.pool.close()
+
+    def as_user(self, claims: dict, headers: dict, query: str, *params: Any, read_only: bool = False) -> Any:
+        """The single value `query` returns, run as `authenticated` with `claims`; ApiError on failure."""
+        return self._call(_USER_PREAMBLE + query, (STATEMENT_TIMEOUT, json.dumps(claims), json.dumps(headers), *params),
+                          read_only)
+
+    def as_service(self, query: str, *params: Any, read_only: bool = False,
+                   statement_timeout: str = STATEMENT_TIMEOUT) -> Any:
+        return self._call(_SERVICE_PREAMBLE + query, (statement_timeout, *params), read_only)
+
+    def ping(self, timeout: float) -> bool:
+        try:
+            with self.pool.connection(timeout=timeout) as conn:
+                conn.execute("select 1")
+            return True
+        except psycopg.Error:
+            self.pool.check()
+            return False
+
+    def _call(self, query: str, params: tuple, read_only: bool) -> Any:
+        for attempt in range(_RETRIES):
+            broken = False
+            try:
+                with self.pool.connection() as conn:
+                    try:
+                        cur = conn.execute(query, params)
+                    except psycopg.OperationalError:
+                        broken = conn.closed
+                        raise
+                    cur.nextset()
+                    return cur.fetchone()[0]
+            except (pg_errors.SerializationFailure, pg_errors.DeadlockDetected) as e:
+                if attempt + 1 == _RETRIES:
+                    raise from_database(e) from None
+            except psycopg.Error as e:
+                if broken:
+                    # The server went away (a restart, a failover): drop every dead idle connection
+                    # now rather than one failed request at a time. A read is run again; a write is
+                    # not, as it may have committed before the connection died.
+                    self.pool.check()
+                    if read_only and attempt == 0:
+                        continue
+                raise from_database(e) from None
+        raise AssertionError("unreachable")

@@ -1,0 +1,79 @@
+"""What a request brings: who is calling (checked first) and its JSON body (checked after)."""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+
+from flask import current_app, g, request
+
+from .errors import ApiError
+
+MAX_BODY_BYTES = 64 * 1024
+TRACE_HEADERS = ("X-Request-ID", "X-Session-ID")
+
+
+def signed_in() -> dict:
+    """The verified claims of the caller (401 otherwise); an X-User-ID header must name the same user
+    (403)."""
+    claims = current_app.extensions["nura"].tokens.claims(request.headers.get("Authorization"))
+    g.user_id = claims["sub"]
+    acting_for = request.headers.get("X-User-ID")
+    if acting_for is not None and acting_for.strip().lower() != claims["sub"].lower():
+        raise ApiError.of("forbidden", "X-User-ID is not the signed-in user", hint="send your own id, or none")
+    return claims
+
+
+def trace_headers() -> dict:
+    """X-Request-ID and X-Session-ID, for the sync log (request.headers, PostgREST-style)."""
+    return {name.lower(): value for name in TRACE_HEADERS if (value := request.headers.get(name))}
+
+
+def json_object(*, empty_means_none: bool = False) -> dict:
+    """The body as a JSON object: 415 unless JSON, 400 unless a well-formed object of UTF-8 text
+    without NUL characters or non-finite numbers (PostgreSQL's jsonb takes neither)."""
+    raw = request.get_data(cache=False)  # 413 past MAX_CONTENT_LENGTH
+    if not raw and empty_means_none:
+        return {}
+    if not request.is_json:
+        raise ApiError.of("unsupported_media_type", "the body must be JSON (Content-Type: application/json)")
+    try:
+        value = json.loads(raw.decode("utf-8"), parse_constant=_reject_constant, parse_float=_finite_float)
+        unstorable = _has_unstorable_text(value)
+    except UnicodeDecodeError:
+        raise ApiError.of("invalid_body", "the body is not UTF-8 text") from None
+    except ValueError as e:
+        raise ApiError.of("invalid_body", f"the body is not valid JSON: {e}") from None
+    except RecursionError:
+        raise ApiError.of("invalid_body", "the body is nested too deeply") from None
+    if not isinstance(value, dict):
+        raise ApiError.of("invalid_body", "the body must be a JSON object")
+    if unstorable:
+        raise ApiError.of("invalid_body", "the body contains a NUL character or a lone UTF-16 surrogate "
+                                          "(\\u0000, \\ud800...), which no field can store")
+    return value
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):
+        raise ValueError(f"{text} is out of range")
+    return number
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _has_unstorable_text(value) -> bool:
+    if isinstance(value, str):
+        return _UNSTORABLE.search(value) is not None
+    if isinstance(value, dict):
+        return any(_UNSTORABLE.search(k) or _has_unstorable_text(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_unstorable_text(v) for v in value)
+    return False

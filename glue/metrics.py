@@ -1,0 +1,130 @@
+"""Prometheus metrics, all named nura_*: request durations measured here, and what the database
+knows (sync events by source and outcome, users, drift), read on a schedule by one thread, never
+per scrape: the drift check reads every user.
+
+Under several workers (PROMETHEUS_MULTIPROC_DIR set by `nura-users serve`), request
+durations are summed across workers from prometheus_client's per-process files.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+
+from prometheus_client import CollectorRegistry, Histogram, multiprocess
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client.registry import Collector
+
+log = logging.getLogger("nura_users.metrics")
+
+DRIFT_PROBLEMS = ("trigger_missing", "missing", "stale", "orphaned", "failed")
+FIRST_READ_WAIT_SECONDS = 5
+# The drift check reads all of auth.users and public.users: give it longer than a request.
+SNAPSHOT_STATEMENT_TIMEOUT = "120s"
+
+_SNAPSHOT = """
+select jsonb_build_object(
+    'sync', (select coalesce(jsonb_agg(jsonb_build_object(
+                 'source', m.source, 'succeeded', m.succeeded, 'failed', m.failed,
+                 'last_failure_at', extract(epoch from m.last_failure_at))), '[]')
+             from nura.sync_metrics m),
+    'users', (select coalesce(jsonb_agg(u), '[]') from nura.user_counts u),
+    'drift', (select coalesce(jsonb_object_agg(d.problem, d.n), '{}')
+              from (select c.problem, count(*) as n from nura.check_consistency() c group by c.problem) d),
+    'read_at', extract(epoch from now()))
+"""
+
+
+class Metrics:
+    def __init__(self, db, refresh_seconds: float):
+        multiprocess_mode = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
+        self.registry = None if multiprocess_mode else CollectorRegistry()
+        self.request_seconds = Histogram(
+            "nura_http_request_duration_seconds", "HTTP requests by route and status, and how long they took",
+            ["method", "route", "status"], registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10))
+        self.database = DatabaseSnapshot(db, refresh_seconds)
+        if self.registry is not None:
+            self.registry.register(self.database)
+
+    def observe(self, method: str, route: str, status: int, seconds: float) -> None:
+        self.request_seconds.labels(method, route, str(status)).observe(seconds)
+
+    def registry_for_scrape(self) -> CollectorRegistry:
+        self.database.start()
+        if self.registry is not None:
+            return self.registry
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+        registry.register(self.database)
+        return registry
+
+    def close(self) -> None:
+        self.database.stop()
+
+
+class DatabaseSnapshot(Collector):
+    """The database's figures, refreshed every `interval` seconds by a thread started at the first
+    scrape; a failed read keeps the last figures and counts the failure."""
+
+    def __init__(self, db, interval: float):
+        self.db, self.interval = db, interval
+        self.snapshot: dict | None = None
+        self.failures = 0
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._first_read = threading.Event()
+        self._stopping = threading.Event()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="nura-metrics", daemon=True)
+                self._thread.start()
+        self._first_read.wait(FIRST_READ_WAIT_SECONDS)
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    def _run(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                self.snapshot = self.db.as_service(_SNAPSHOT, read_only=True,
+                                                   statement_timeout=SNAPSHOT_STATEMENT_TIMEOUT)
+            except Exception as e:  # a metrics thread must outlive any one failure
+                self.failures += 1
+                log.warning("reading the database's metrics failed: %s", e)
+            self._first_read.set()
+            self._stopping.wait(self.interval)
+
+    def collect(self):
+        failures = CounterMetricFamily("nura_metrics_read_failures", "Failed reads of the database's metrics")
+        failures.add_metric([], self.failures)
+        yield failures
+        snapshot = self.snapshot
+        if snapshot is None:
+            return
+        events = CounterMetricFamily("nura_sync_events", "Sync log rows by source and outcome",
+                                     labels=["source", "outcome"])
+        last_failure = GaugeMetricFamily("nura_sync_last_failure_timestamp_seconds",
+                                         "When the sync from a source last failed", labels=["source"])
+        for m in snapshot["sync"]:
+            events.add_metric([m["source"], "succeeded"], m["succeeded"])
+            events.add_metric([m["source"], "failed"], m["failed"])
+            if m["last_failure_at"]:
+                last_failure.add_metric([m["source"]], float(m["last_failure_at"]))
+        users = GaugeMetricFamily("nura_users", "Users by origin and state (live, deleted)",
+                                  labels=["origin", "state"])
+        for u in snapshot["users"]:
+            users.add_metric([u["origin"], "live"], u["live"])
+            users.add_metric([u["origin"], "deleted"], u["deleted"])
+        drift = GaugeMetricFamily("nura_drift_problems", "Problems nura.check_consistency() reports, by kind",
+                                  labels=["problem"])
+        for problem in sorted(set(DRIFT_PROBLEMS) | set(snapshot["drift"])):
+            drift.add_metric([problem], snapshot["drift"].get(problem, 0))
+        read_at = GaugeMetricFamily("nura_database_metrics_read_timestamp_seconds",
+                                    "When the figures above were read from the database")
+        read_at.add_metric([], float(snapshot["read_at"]))
+        yield from (events, last_failure, users, drift, read_at)
+

@@ -1,0 +1,93 @@
+"""`nura-users serve`: the API on Granian, a production WSGI server (its HTTP handled in Rust):
+worker processes respawned if they fail, a bounded time to read request headers, a graceful stop
+on SIGTERM/SIGINT that lets requests in flight finish.
+
+Settings reach the workers through the environment, which they inherit: each worker imports the
+app (and prometheus_client) itself, so several workers share metrics through
+PROMETHEUS_MULTIPROC_DIR. WEB_CONCURRENCY sets the number of workers (default 1).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+import socket
+import sys
+import tempfile
+
+import psycopg
+
+from .config import ApiSettings, ConfigError
+
+# Eight threads keep one worker's interpreter busy without fighting over its lock; more measured
+# slower (bench/http_bench.py).
+THREADS_PER_WORKER = 8
+HEADER_READ_TIMEOUT_MS = 30_000
+GRACEFUL_STOP_SECONDS = 20
+
+
+def check_database(settings: ApiSettings) -> None:
+    """Refuse to start, in one line, where no request could succeed."""
+    try:
+        with psycopg.connect(settings.database_url, autocommit=True, connect_timeout=10) as conn:
+            migrated, can_act_as_user, can_serve = conn.execute(
+                "select to_regprocedure('nura.me()') is not null,"
+                " pg_has_role(current_user, 'authenticated', 'member'),"
+                " to_regprocedure('nura.me()') is null"
+                " or (has_function_privilege('nura.sync_from_auth(jsonb,jsonb,text,text)', 'execute')"
+                "     and has_function_privilege('nura.check_consistency()', 'execute'))").fetchone()
+            role = conn.info.user
+    except psycopg.OperationalError as e:
+        raise ConfigError(f"cannot connect to DATABASE_URL: {str(e).strip().splitlines()[-1]}") from None
+    if not migrated:
+        raise ConfigError("the database has no nura schema: run nura-users migrate first")
+    if not can_act_as_user:
+        raise ConfigError(f"the role {role} cannot act as authenticated: grant authenticated to {role}")
+    if not can_serve:
+        raise ConfigError(f"the role {role} cannot call the service functions: grant nura_service to {role}")
+
+
+def worker_app():
+    """The app as each worker builds it, from the environment."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    log = logging.getLogger("nura_users")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
+    from .app import create_app
+
+    return create_app(pool_size=THREADS_PER_WORKER)
+
+
+def _check_free(host: str, port: int) -> None:
+    try:
+        with socket.create_server((host, port)):
+            pass
+    except OSError as e:
+        raise ConfigError(f"cannot listen on {host}:{port}: {e.strerror}") from None
+
+
+def serve(host: str, port: int, *, workers: int | None = None) -> int:
+    """Serves until SIGINT/SIGTERM, configured from the environment (which the workers read too)."""
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
+
+    check_database(ApiSettings.from_env())
+    _check_free(host, port)
+    workers = workers or int(os.environ.get("WEB_CONCURRENCY") or 1)
+    metrics_dir = None
+    if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        metrics_dir = tempfile.mkdtemp(prefix="nura-users-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
+    try:
+        Granian("glue.serve:worker_app", factory=True, address=host, port=port, interface=Interfaces.WSGI,
+                workers=workers, blocking_threads=THREADS_PER_WORKER, respawn_failed_workers=True,
+                workers_kill_timeout=GRACEFUL_STOP_SECONDS,
+                http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS)).serve()
+    finally:
+        if metrics_dir:
+            shutil.rmtree(metrics_dir, ignore_errors=True)
+    return 0

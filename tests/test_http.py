@@ -1,0 +1,542 @@
+"""The HTTP API through Flask's test client: every route and error code, tokens minted here (HS256,
+and ES256 from a local JWKS endpoint), the attacks a public API meets, and CORS."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import jwt
+import psycopg
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from glue import create_app
+from glue.config import ApiSettings
+from glue.supabase_standin import access_token
+
+SECRET = "test-jwt-secret-that-is-long-enough-for-hs256"
+WEBHOOK_SECRET = "test-webhook-secret"
+ORIGIN = "https://app.example.com"
+
+
+class Jwks:
+    """A project's JWKS endpoint on loopback: one ES256 key, with a count of fetches."""
+
+    def __init__(self):
+        self.private_key = ec.generate_private_key(ec.SECP256R1())
+        self.kid = "es256-key-1"
+        self.fetches = 0
+        jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.private_key.public_key()))
+        self.keys = {"keys": [dict(jwk, kid=self.kid, alg="ES256", use="sig")]}
+        jwks = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self):
+                jwks.fetches += 1
+                body = json.dumps(jwks.keys).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}/auth/v1/.well-known/jwks.json"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def token(self, user_id: str, **claims) -> str:
+        return access_token(self.private_key, user_id, algorithm="ES256", kid=self.kid, **claims)
+
+    def public_pem(self) -> bytes:
+        return self.private_key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                          serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+@pytest.fixture(scope="module")
+def jwks():
+    endpoint = Jwks()
+    yield endpoint
+    endpoint.server.shutdown()
+
+
+def make_app(db, **overrides):
+    settings = dict(database_url=db.url("postgres"), jwt_secret=SECRET, webhook_secret=WEBHOOK_SECRET,
+                    cors_origins=(ORIGIN,))
+    settings.update(overrides)
+    app = create_app(ApiSettings(**settings), pool_size=4)
+    app.testing = True
+    return app
+
+
+@pytest.fixture
+def app(db):
+    app = make_app(db)
+    yield app
+    app.extensions["nura"].close()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def bearer(user_id: str, **claims) -> dict:
+    return {"Authorization": f"Bearer {access_token(SECRET, user_id, **claims)}"}
+
+
+def state(db, user_id: str) -> tuple:
+    """Everything a request could change for a user: their row, service profiles and log."""
+    return (db.user(user_id),
+            db.all("select * from public.user_service_profiles where user_id = %s order by service_type", (user_id,)),
+            db.all("select count(*) from public.user_sync_logs where user_id = %s", (user_id,)))
+
+
+def assert_error(response, status: int, code: str) -> None:
+    assert response.status_code == status, response.get_data(as_text=True)
+    body = response.get_json()
+    assert body["success"] is False and body["code"] == code and body["error"], body
+
+
+# --- the routes ----------------------------------------------------------------------------------
+
+def test_me_returns_the_user_their_service_profiles_and_an_etag(db, client):
+    uid = db.auth.email_signup("me@example.com", {"full_name": "Me Myself"})
+    response = client.get("/api/users/me", headers=bearer(uid))
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["success"] is True and body["user"]["id"] == uid and body["user"]["full_name"] == "Me Myself"
+    assert set(body["service_profiles"]) == {"chat", "voice", "memory"}
+    assert response.headers["ETag"].startswith('"') and len(response.headers["ETag"]) == 34
+
+
+def test_me_is_404_before_the_user_is_synced_and_after_deletion(db, client):
+    assert_error(client.get("/api/users/me", headers=bearer(str(uuid.uuid4()))), 404, "PT404")
+    soft, hard = db.auth.email_signup("soft@example.com"), db.auth.email_signup("hard@example.com")
+    db.auth.soft_delete(soft)
+    db.auth.hard_delete(hard)
+    for uid in (soft, hard):  # their tokens are still valid for up to an hour
+        assert_error(client.get("/api/users/me", headers=bearer(uid)), 404, "PT404")
+        assert_error(client.put("/api/users/profile", json={"bio": "back?"}, headers=bearer(uid)), 404, "PT404")
+        assert_error(client.post("/api/users/sync", json={"full_name": "Back"}, headers=bearer(uid)), 404, "PT404")
+
+
+def test_profile_update_with_etags(db, client):
+    uid = db.auth.email_signup("etag@example.com")
+    etag = client.get("/api/users/me", headers=bearer(uid)).headers["ETag"]
+    response = client.put("/api/users/profile", json={"bio": "one", "display_name": "E"},
+                          headers={**bearer(uid), "If-Match": etag})
+    assert response.status_code == 200 and response.get_json()["user"]["bio"] == "one"
+    new_etag = response.headers["ETag"]
+    assert new_etag != etag
+    before = state(db, uid)
+    assert_error(client.put("/api/users/profile", json={"bio": "stale"}, headers={**bearer(uid), "If-Match": etag}),
+                 412, "PT412")
+    assert state(db, uid) == before
+    # several ETags: fine if the current one is among them
+    response = client.put("/api/users/profile", json={"bio": "two"},
+                          headers={**bearer(uid), "If-Match": f'{etag}, {new_etag}'})
+    assert response.status_code == 200
+    assert_error(client.put("/api/users/profile", json={"bio": "x"}, headers={**bearer(uid), "If-Match": f"W/{etag}"}),
+                 412, "stale")
+    assert client.put("/api/users/profile", json={"bio": "star"}, headers={**bearer(uid), "If-Match": "*"}).status_code == 200
+    # without If-Match the last write wins
+    assert client.put("/api/users/profile", json={"bio": "last"}, headers=bearer(uid)).get_json()["user"]["bio"] == "last"
+    assert db.user(uid)["bio"] == "last"
+
+
+def test_profile_update_logs_the_request_and_session_ids(db, client):
+    uid = db.auth.email_signup("trace@example.com")
+    client.put("/api/users/profile", json={"full_name": "Traced"},
+               headers={**bearer(uid), "X-Request-ID": "req-42", "X-Session-ID": "sess-7"})
+    log = db.logs(uid)[-1]
+    assert (log["source"], log["sync_type"], log["request_id"], log["session_id"]) == \
+        ("frontend_sync", "profile_update", "req-42", "sess-7")
+    assert log["after_data"] == {"full_name": "Traced"}
+
+
+@pytest.mark.parametrize("changes", [
+    {"email": "me@evil.example"}, {"xp": 1_000_000}, {"id": str(uuid.uuid4())}, {"is_active": False},
+    {"origin": "legacy_migration"}, {"deleted_at": None}, {"full_name": 5}, {"full_name": "x" * 201},
+    {"avatar_url": "javascript:alert(1)"}, {"phone_number": "12345"}, {"privacy_settings": []},
+])
+def test_protected_and_invalid_fields_are_refused_and_change_nothing(db, client, changes):
+    uid = db.auth.email_signup("guard@example.com")
+    before = state(db, uid)
+    assert_error(client.put("/api/users/profile", json=changes, headers=bearer(uid)), 400, "PT400")
+    assert state(db, uid) == before
+
+
+def test_frontend_sync_only_fills_empty_fields(db, client):
+    uid = db.auth.email_signup("sync@example.com", {"full_name": "From Auth"})
+    response = client.post("/api/users/sync", headers=bearer(uid), json={
+        "id": uid, "email": "other@example.com", "full_name": "From Frontend", "phone_number": "+4915112345678",
+        "user_metadata": {"role": "admin"}})
+    assert response.status_code == 200 and "ETag" in response.headers
+    user = response.get_json()["user"]
+    assert (user["full_name"], user["phone_number"], user["email"]) == ("From Auth", "+4915112345678", "sync@example.com")
+    before = state(db, uid)
+    for blank in ({"full_name": "", "phone_number": None}, {}):
+        assert client.post("/api/users/sync", headers=bearer(uid), json=blank).status_code == 200
+    assert client.post("/api/users/sync", headers=bearer(uid)).status_code == 200  # no body at all
+    assert state(db, uid) == before
+
+
+def test_frontend_sync_for_someone_else_is_forbidden(db, client):
+    uid, other = db.auth.email_signup("a@example.com"), db.auth.email_signup("b@example.com")
+    before = state(db, other)
+    assert_error(client.post("/api/users/sync", headers=bearer(uid), json={"id": other, "full_name": "Hijack"}),
+                 403, "PT403")
+    assert state(db, other) == before
+
+
+def test_service_profiles(db, client):
+    uid = db.auth.email_signup("svc@example.com")
+    response = client.get("/api/users/services/chat", headers=bearer(uid))
+    assert response.status_code == 200 and response.get_json()["profile"]["service_type"] == "chat"
+    response = client.put("/api/users/services/chat", headers=bearer(uid),
+                          json={"service_preferences": {"theme": "dark", "lang": "en"}})
+    assert response.get_json()["profile"]["service_preferences"] == {"theme": "dark", "lang": "en"}
+    response = client.put("/api/users/services/chat", headers=bearer(uid),
+                          json={"service_preferences": {"lang": None, "tone": "warm"}})
+    assert response.get_json()["profile"]["service_preferences"] == {"theme": "dark", "tone": "warm"}
+    assert_error(client.get("/api/users/services/astrology", headers=bearer(uid)), 404, "PT404")
+    assert_error(client.get("/api/users/services/NOT%20A%20TYPE", headers=bearer(uid)), 404, "not_found")
+    assert_error(client.put("/api/users/services/astrology", headers=bearer(uid),
+                            json={"service_preferences": {}}), 404, "PT404")
+    before = state(db, uid)
+    for body in ({"service_preferences": {}, "service_metadata": {"plan": "pro"}}, {"usage_stats": {}},
+                 {"service_preferences": "dark"}):
+        response = client.put("/api/users/services/chat", headers=bearer(uid), json=body)
+        assert response.status_code == 400, body
+    assert state(db, uid) == before
+
+
+# --- webhooks ------------------------------------------------------------------------------------
+
+def _auth_row(db, uid) -> dict:
+    with db.connect() as conn:
+        return conn.execute("select to_jsonb(a) from auth.users a where id = %s", (uid,)).fetchone()[0]
+
+
+def _split_backend(db) -> None:
+    """This database plays a backend whose users arrive by webhook only."""
+    with db.connect() as conn:
+        conn.execute("delete from public.user_sync_logs")
+        conn.execute("delete from public.users")
+
+
+def _hook(client, record, old_record, op, secret=WEBHOOK_SECRET, **overrides):
+    payload = {"type": op, "table": "users", "schema": "auth", "record": record, "old_record": old_record}
+    payload.update(overrides)
+    headers = {"X-Webhook-Secret": secret} if secret is not None else {}
+    return client.post("/webhooks/supabase-auth", json=payload, headers=headers)
+
+
+def test_webhook_applies_events_in_updated_at_order(db, client):
+    uid = db.auth.email_signup("hook@example.com", {"full_name": "Hook"})
+    first = _auth_row(db, uid)
+    db.auth.update_metadata(uid, {"full_name": "Hook Two"})
+    second = _auth_row(db, uid)
+    _split_backend(db)
+    response = _hook(client, second, first, "UPDATE")  # arrives before the INSERT
+    assert response.status_code == 200 and response.get_json()["user"]["full_name"] == "Hook Two"
+    assert _hook(client, first, None, "INSERT").get_json()["user"]["full_name"] == "Hook Two"  # older: ignored
+    before = state(db, uid)
+    assert _hook(client, second, first, "UPDATE").status_code == 200  # a retry
+    assert state(db, uid) == before
+    assert _hook(client, None, second, "DELETE").status_code == 200
+    zombie = dict(second, updated_at="2999-01-01T00:00:00+00:00", raw_user_meta_data={"full_name": "Zombie"})
+    assert _hook(client, zombie, second, "UPDATE").get_json()["user"]["deleted_at"] is not None
+    assert {log["source"] for log in db.logs(uid)} == {"supabase_webhook"}
+
+
+def test_webhook_refuses_a_missing_or_wrong_secret_and_other_tables(db, client, app):
+    uid = db.auth.email_signup("hook2@example.com")
+    record = _auth_row(db, uid)
+    _split_backend(db)
+    assert_error(_hook(client, record, None, "INSERT", secret=None), 401, "invalid_token")
+    assert_error(_hook(client, record, None, "INSERT", secret="wrong"), 401, "invalid_token")
+    assert_error(_hook(client, record, None, "INSERT", table="identities"), 400, "invalid_body")
+    assert_error(_hook(client, record, None, "INSERT", schema="public"), 400, "invalid_body")
+    assert_error(_hook(client, record, None, "MERGE"), 400, "PT400")
+    assert_error(_hook(client, "not a row", None, "INSERT"), 400, "invalid_body")
+    assert_error(_hook(client, dict(record, id="nope"), None, "INSERT"), 400, "PT400")
+    assert db.user(uid) is None
+
+
+def test_webhooks_are_off_without_a_secret(db):
+    app = make_app(db, webhook_secret=None)
+    try:
+        response = app.test_client().post("/webhooks/supabase-auth", json={}, headers={"X-Webhook-Secret": ""})
+        assert_error(response, 401, "invalid_token")
+    finally:
+        app.extensions["nura"].close()
+
+
+def test_request_logs_carry_no_tokens_secrets_or_rows(db, client, caplog):
+    uid = db.auth.email_signup("quiet@example.com")
+    record = _auth_row(db, uid)
+    _split_backend(db)
+    headers = bearer(uid)
+    with caplog.at_level(logging.INFO, logger="nura_users"):
+        _hook(client, record, None, "INSERT")
+        client.get("/api/users/me", headers={**headers, "X-Request-ID": "r-1"})
+        client.get("/api/users/me", headers={"Authorization": headers["Authorization"] + "x"})
+    lines = [r.getMessage() for r in caplog.records if r.name == "nura_users.http"]
+    assert len(lines) == 3 and json.loads(lines[1])["request_id"] == "r-1"
+    text = "\n".join(lines)
+    token = headers["Authorization"].split()[1]
+    for secret in (token, token.split(".")[2], WEBHOOK_SECRET, record["encrypted_password"], "quiet@example.com"):
+        assert secret not in text
+
+
+# --- tokens --------------------------------------------------------------------------------------
+
+def _forged(payload: dict, header: dict, signature: bytes = b"") -> str:
+    b64 = jwt.utils.base64url_encode
+    return ".".join([b64(json.dumps(header).encode()).decode(), b64(json.dumps(payload).encode()).decode(),
+                     b64(signature).decode()])
+
+
+def test_token_attacks_get_401(db, client, jwks):
+    uid = db.auth.email_signup("victim@example.com")
+    now = int(time.time())
+    good = access_token(SECRET, uid)
+    header, payload, signature = good.split(".")
+    claims = json.loads(jwt.utils.base64url_decode(payload))
+    tampered = ".".join([header, jwt.utils.base64url_encode(
+        json.dumps(dict(claims, sub=str(uuid.uuid4()))).encode()).decode(), signature])
+    anon_key = jwt.encode({"iss": "supabase", "ref": "abc", "role": "anon", "iat": now, "exp": now + 3600},
+                          SECRET, algorithm="HS256")
+    service_key = jwt.encode({"iss": "supabase", "role": "service_role", "iat": now, "exp": now + 3600},
+                             SECRET, algorithm="HS256")
+    attacks = {
+        "no header": None,
+        "not bearer": f"Basic {good}",
+        "empty bearer": "Bearer ",
+        "garbage": "Bearer not.a.jwt",
+        "expired": f"Bearer {access_token(SECRET, uid, exp=now - 1)}",
+        "no exp": f"Bearer {jwt.encode({'sub': uid, 'aud': 'authenticated'}, SECRET, algorithm='HS256')}",
+        "not yet valid": f"Bearer {access_token(SECRET, uid, nbf=now + 600)}",
+        "wrong audience": f"Bearer {access_token(SECRET, uid, aud='anon')}",
+        "wrong secret": f"Bearer {access_token('another-secret-that-is-also-long-enough', uid)}",
+        "alg none": f"Bearer {_forged(claims, {'alg': 'none', 'typ': 'JWT'})}",
+        "alg None": f"Bearer {_forged(claims, {'alg': 'None', 'typ': 'JWT'})}",
+        "tampered payload": f"Bearer {tampered}",
+        "anon key": f"Bearer {anon_key}",
+        "service_role key": f"Bearer {service_key}",
+        "sub not a uuid": f"Bearer {access_token(SECRET, 'admin')}",
+        "HS256 signed with the JWKS public key": f"Bearer {_hs256_with(jwks.public_pem(), uid)}",
+        "ES256 when only HS256 is configured": f"Bearer {jwks.token(uid)}",
+    }
+    before = state(db, uid)
+    for name, authorization in attacks.items():
+        headers = {} if authorization is None else {"Authorization": authorization}
+        response = client.put("/api/users/profile", json={"bio": "pwned"}, headers=headers)
+        assert_error(response, 401, "invalid_token")
+        assert "Bearer" in response.headers.get("WWW-Authenticate", ""), name
+    assert state(db, uid) == before
+
+
+def _b64json(value: dict) -> str:
+    return jwt.utils.base64url_encode(json.dumps(value).encode()).decode()
+
+
+def test_es256_tokens_from_the_jwks_endpoint(db, jwks):
+    app = make_app(db, jwt_secret=None, jwks_url=jwks.url, jwt_issuer="http://127.0.0.1/auth/v1")
+    client = app.test_client()
+    try:
+        uid = db.auth.email_signup("es@example.com")
+        assert client.get("/api/users/me", headers={"Authorization": f"Bearer {jwks.token(uid)}"}).status_code == 200
+        public_pem = jwks.public_pem()
+        for token in (
+            access_token(SECRET, uid),  # HS256 is not accepted without the secret
+            _hs256_with(public_pem, uid),
+            jwks.token(uid, iss="https://evil.example/auth/v1"),
+            _forged(jwt.decode(jwks.token(uid), options={"verify_signature": False}), {"alg": "none"}),
+        ):
+            assert_error(client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"}), 401, "invalid_token")
+    finally:
+        app.extensions["nura"].close()
+
+
+def _hs256_with(key: bytes, uid: str) -> str:
+    """HS/RS confusion: an HS256 token whose HMAC key is the public key (PyJWT refuses to make one)."""
+    header = _b64json({"alg": "HS256", "typ": "JWT", "kid": "es256-key-1"})
+    payload = _b64json({"sub": uid, "aud": "authenticated", "exp": int(time.time()) + 600})
+    mac = jwt.algorithms.HMACAlgorithm(jwt.algorithms.HMACAlgorithm.SHA256)
+    signature = jwt.utils.base64url_encode(mac.sign(f"{header}.{payload}".encode(), key)).decode()
+    return f"{header}.{payload}.{signature}"
+
+
+def test_unknown_kids_refresh_the_keys_at_most_once_a_minute(db, jwks):
+    app = make_app(db, jwt_secret=None, jwks_url=jwks.url)
+    client = app.test_client()
+    try:
+        uid = db.auth.email_signup("kid@example.com")
+        assert client.get("/api/users/me", headers={"Authorization": f"Bearer {jwks.token(uid)}"}).status_code == 200
+        fetched = jwks.fetches
+        stranger = ec.generate_private_key(ec.SECP256R1())
+        for i in range(20):
+            token = access_token(stranger, uid, algorithm="ES256", kid=f"unknown-{i}")
+            assert_error(client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"}),
+                         401, "invalid_token")
+        assert jwks.fetches - fetched <= 1
+    finally:
+        app.extensions["nura"].close()
+
+
+def test_x_user_id_must_be_the_signed_in_user(db, client):
+    uid, other = db.auth.email_signup("x@example.com"), db.auth.email_signup("y@example.com")
+    assert client.get("/api/users/me", headers={**bearer(uid), "X-User-ID": uid.upper()}).status_code == 200
+    before = state(db, other)
+    assert_error(client.put("/api/users/profile", json={"bio": "mine now"},
+                            headers={**bearer(uid), "X-User-ID": other}), 403, "forbidden")
+    assert state(db, other) == before
+
+
+def test_checks_run_in_order_token_identity_body(db, client):
+    uid, other = db.auth.email_signup("o@example.com"), db.auth.email_signup("p@example.com")
+    bad_body = {"data": b"{not json", "content_type": "application/json"}
+    assert_error(client.put("/api/users/profile", headers={"X-User-ID": other}, **bad_body), 401, "invalid_token")
+    assert_error(client.put("/api/users/profile", headers={**bearer(uid), "X-User-ID": other}, **bad_body),
+                 403, "forbidden")
+    assert_error(client.put("/api/users/profile", headers=bearer(uid), **bad_body), 400, "invalid_body")
+
+
+# --- bodies --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("route", ["/api/users/profile", "/api/users/services/chat"])
+@pytest.mark.parametrize("body, content_type, status, code", [
+    (b'{"bio": "x"}', "text/plain", 415, "unsupported_media_type"),
+    (b'bio=x', "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+    (b"", "application/json", 400, "invalid_body"),
+    (b"{", "application/json", 400, "invalid_body"),
+    (b"[]", "application/json", 400, "invalid_body"),
+    (b'"bio"', "application/json", 400, "invalid_body"),
+    (b'{"bio": "\xff\xfe"}', "application/json", 400, "invalid_body"),
+    (b'{"bio": "nul \\u0000 byte"}', "application/json", 400, "invalid_body"),
+    (b'{"bio\\u0000": "x"}', "application/json", 400, "invalid_body"),
+    (b'{"bio": "lone \\ud800 surrogate"}', "application/json", 400, "invalid_body"),
+    (b'{"privacy_settings": {"n": NaN}}', "application/json", 400, "invalid_body"),
+    (b'{"privacy_settings": {"n": 1e999}}', "application/json", 400, "invalid_body"),
+    (b'{"privacy_settings": ' + b"[" * 5000 + b"]" * 5000 + b"}", "application/json", 400, "invalid_body"),
+    (b'{"bio": "' + b"x" * (64 * 1024) + b'"}', "application/json", 413, "too_large"),
+])
+def test_bad_bodies_get_their_error_and_change_nothing(db, client, route, body, content_type, status, code):
+    uid = db.auth.email_signup("body@example.com")
+    before = state(db, uid)
+    assert_error(client.put(route, data=body, content_type=content_type, headers=bearer(uid)), status, code)
+    assert state(db, uid) == before
+
+
+def test_unknown_routes_and_methods(client, db):
+    uid = db.auth.email_signup("route@example.com")
+    assert_error(client.get("/api/users/nobody", headers=bearer(uid)), 404, "not_found")
+    response = client.delete("/api/users/me", headers=bearer(uid))
+    assert_error(response, 405, "not_found")
+    assert "GET" in response.headers["Allow"]
+
+
+# --- CORS, health, metrics, OpenAPI --------------------------------------------------------------
+
+def test_cors_answers_preflights_for_configured_origins_only(db, client):
+    uid = db.auth.email_signup("cors@example.com")
+    preflight = client.options("/api/users/profile", headers={
+        "Origin": ORIGIN, "Access-Control-Request-Method": "PUT",
+        "Access-Control-Request-Headers": "authorization, content-type, if-match, x-request-id"})
+    assert preflight.status_code == 200
+    assert preflight.headers["Access-Control-Allow-Origin"] == ORIGIN
+    allowed = preflight.headers["Access-Control-Allow-Headers"].lower()
+    assert all(h in allowed for h in ("authorization", "if-match", "x-request-id"))
+    response = client.get("/api/users/me", headers={**bearer(uid), "Origin": ORIGIN})
+    assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
+    assert "etag" in response.headers["Access-Control-Expose-Headers"].lower()
+    for request in (client.options("/api/users/profile", headers={"Origin": "https://evil.example",
+                                                                  "Access-Control-Request-Method": "PUT"}),
+                    client.get("/api/users/me", headers={**bearer(uid), "Origin": "https://evil.example"})):
+        assert "Access-Control-Allow-Origin" not in request.headers
+
+
+def test_healthz(db, client):
+    assert client.get("/healthz").get_json() == {"success": True, "database": "up"}
+    app = make_app(db, database_url="postgresql://postgres@127.0.0.1:1/nowhere?connect_timeout=1")
+    try:
+        assert_error(app.test_client().get("/healthz"), 503, "08006")
+    finally:
+        app.extensions["nura"].close()
+
+
+def test_a_down_database_is_503_for_api_calls(db):
+    app = make_app(db, database_url="postgresql://postgres@127.0.0.1:1/nowhere?connect_timeout=1")
+    app.extensions["nura"].db.pool.timeout = 1
+    try:
+        response = app.test_client().get("/api/users/me", headers=bearer(str(uuid.uuid4())))
+        assert_error(response, 503, "08006")
+        assert response.headers["Retry-After"]
+    finally:
+        app.extensions["nura"].close()
+
+
+def _metrics(client) -> dict[str, float]:
+    text = client.get("/metrics").get_data(as_text=True)
+    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
+            if line and not line.startswith("#")}
+
+
+def test_metrics_are_nura_named_and_read_from_the_database_on_a_schedule(db):
+    app = make_app(db)
+    app.extensions["nura"].metrics.database.interval = 0.3
+    client = app.test_client()
+    try:
+        uid = db.auth.email_signup("metric@example.com")
+        client.get("/api/users/me", headers=bearer(uid))
+        first = _metrics(client)
+        assert all(name.startswith("nura_") for name in first)
+        assert first['nura_sync_events_total{outcome="succeeded",source="supabase_auth"}'] == 1
+        assert first['nura_users{origin="supabase_auth",state="live"}'] == 1
+        assert first['nura_drift_problems{problem="missing"}'] == 0
+        assert first['nura_http_request_duration_seconds_count{method="GET",route="/api/users/me",status="200"}'] == 1
+        assert _metrics(client)["nura_database_metrics_read_timestamp_seconds"] == \
+            first["nura_database_metrics_read_timestamp_seconds"]  # a scrape does not read the database
+        with db.connect() as conn:
+            conn.execute("delete from public.users where id = %s", (uid,))
+            conn.execute("alter table auth.users disable trigger tg_auth_users__sync_update")
+        deadline = time.time() + 10
+        while _metrics(client)['nura_drift_problems{problem="missing"}'] != 1:
+            assert time.time() < deadline, "the schedule never read the drift"
+            time.sleep(0.1)
+        assert _metrics(client)['nura_drift_problems{problem="trigger_missing"}'] == 1
+    finally:
+        app.extensions["nura"].close()
+
+
+def test_openapi_describes_every_route(app, client):
+    spec = client.get("/openapi.json").get_json()
+    assert spec["openapi"].startswith("3.")
+    documented = {(path, method.upper()) for path, item in spec["paths"].items() for method in item}
+    served = {(rule.rule.replace("<", "{").replace(">", "}"), method) for rule in app.url_map.iter_rules()
+              if rule.endpoint != "static" for method in rule.methods - {"HEAD", "OPTIONS"}}
+    assert served == documented
+
+
+def test_no_identity_outlives_its_request(db, app, client):
+    uid = db.auth.email_signup("leak@example.com")
+    client.get("/api/users/me", headers={**bearer(uid), "X-Request-ID": "r"})
+    client.put("/api/users/profile", json={"bio": 5}, headers=bearer(uid))  # fails inside the transaction
+    pool = app.extensions["nura"].db.pool
+    for _ in range(pool.get_stats()["pool_size"]):
+        with pool.connection() as conn:
+            role, claims, headers = conn.execute(
+                "select current_user, current_setting('request.jwt.claims', true),"
+                " current_setting('request.headers', true)").fetchone()
+            assert (role, claims or None, headers or None) == ("postgres", None, None)
