@@ -32,11 +32,12 @@ def check_database(settings: ApiSettings) -> None:
     try:
         with psycopg.connect(settings.database_url, autocommit=True, connect_timeout=10) as conn:
             migrated, can_act_as_user, can_serve = conn.execute(
-                "select to_regprocedure('nura.me()') is not null,"
-                " pg_has_role(current_user, 'authenticated', 'member'),"
-                " to_regprocedure('nura.me()') is null"
-                " or (has_function_privilege('nura.sync_from_auth(jsonb,jsonb,text,text)', 'execute')"
-                "     and has_function_privilege('nura.check_consistency()', 'execute'))").fetchone()
+                "select exists (select from pg_catalog.pg_namespace where nspname = 'nura'),"
+                " pg_catalog.pg_has_role(current_user, 'authenticated', 'member'),"
+                " (select count(*) = 2 and bool_and(pg_catalog.has_function_privilege(p.oid, 'execute'))"
+                "         and pg_catalog.has_schema_privilege('nura', 'usage')"
+                "  from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace"
+                "  where n.nspname = 'nura' and p.proname in ('sync_from_auth', 'check_consistency'))").fetchone()
             role = conn.info.user
     except psycopg.OperationalError as e:
         raise ConfigError(f"cannot connect to DATABASE_URL: {str(e).strip().splitlines()[-1]}") from None

@@ -1,0 +1,127 @@
+"""`nura-users serve` as users start it: a real server process over HTTP, its graceful stop, and the
+one-line refusals when it cannot serve."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+
+import pytest
+
+from glue import cli
+from glue.localpg import free_port
+from glue.supabase_standin import access_token
+
+SECRET = "serve-test-jwt-secret-long-enough-for-hs256"
+
+
+def _request(url: str, method: str = "GET", body: dict | None = None, headers: dict | None = None):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(url, data=data, method=method, headers={
+        **({"Content-Type": "application/json"} if data else {}), **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, response.headers, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, json.loads(e.read() or b"null")
+
+
+class Server:
+    def __init__(self, database_url: str, **env: str):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "glue.cli", "serve", "--port", str(self.port)],
+            env={**os.environ, "DATABASE_URL": database_url, "SUPABASE_JWT_SECRET": SECRET, **env},
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.time() + 30
+        while True:
+            try:
+                if _request(f"{self.url}/healthz")[0] == 200:
+                    return
+            except (urllib.error.URLError, ConnectionError):
+                pass
+            if self.process.poll() is not None or time.time() > deadline:
+                raise AssertionError(f"the server did not start: {self.stop()}")
+            time.sleep(0.1)
+
+    def stop(self) -> str:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+        _, stderr = self.process.communicate(timeout=40)
+        return stderr
+
+
+def test_serve_answers_over_http_and_stops_gracefully(db):
+    uid = db.auth.email_signup("served@example.com", {"full_name": "Served"})
+    auth = {"Authorization": f"Bearer {access_token(SECRET, uid)}"}
+    server = Server(db.url("postgres"))
+    try:
+        status, headers, body = _request(f"{server.url}/api/users/me", headers=auth)
+        assert status == 200 and body["user"]["full_name"] == "Served"
+        etag = headers["ETag"]
+        status, headers, body = _request(f"{server.url}/api/users/profile", "PUT", {"bio": "over HTTP"},
+                                         {**auth, "If-Match": etag, "X-Request-ID": "http-1"})
+        assert status == 200 and body["user"]["bio"] == "over HTTP"
+        status, _, body = _request(f"{server.url}/api/users/profile", "PUT", {"bio": "stale"},
+                                   {**auth, "If-Match": etag})
+        assert (status, body["code"]) == (412, "PT412")
+        status, _, body = _request(f"{server.url}/api/users/me")
+        assert (status, body["code"]) == (401, "invalid_token")
+    finally:
+        stderr = server.stop()
+    assert server.process.returncode == 0, stderr
+    logged = [json.loads(line) for line in stderr.splitlines() if line.startswith("{")]
+    assert {(r["route"], r["status"]) for r in logged} >= {("/api/users/me", 200), ("/api/users/profile", 412)}
+    assert auth["Authorization"].split()[1] not in stderr
+    assert db.logs(uid)[-1]["request_id"] == "http-1"
+
+
+def test_several_workers_share_their_metrics(db):
+    uid = db.auth.email_signup("workers@example.com")
+    auth = {"Authorization": f"Bearer {access_token(SECRET, uid)}"}
+    server = Server(db.url("postgres"), WEB_CONCURRENCY="2")
+    try:
+        for _ in range(40):
+            assert _request(f"{server.url}/api/users/me", headers=auth)[0] == 200
+        with urllib.request.urlopen(f"{server.url}/metrics", timeout=10) as response:
+            text = response.read().decode()
+        count = next(line for line in text.splitlines()
+                     if line.startswith('nura_http_request_duration_seconds_count{method="GET",route="/api/users/me"'))
+        assert float(count.rsplit(" ", 1)[1]) == 40
+    finally:
+        server.stop()
+
+
+def _serve_error(capsys, monkeypatch, env: dict, *argv: str) -> str:
+    for name in ("SUPABASE_JWT_SECRET", "SUPABASE_JWKS_URL", "DATABASE_URL", "PORT", "HOST"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert cli.main(["serve", *argv]) != 0
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1, err
+    return err
+
+
+def test_serve_refuses_in_one_line_where_it_could_not_serve(db, bare_db, capsys, monkeypatch):
+    assert "SUPABASE_JWT_SECRET" in _serve_error(capsys, monkeypatch, {"DATABASE_URL": db.url("postgres")})
+    assert "migrate" in _serve_error(capsys, monkeypatch, {"DATABASE_URL": bare_db.url("postgres"),
+                                                           "SUPABASE_JWT_SECRET": SECRET})
+    assert "grant authenticated" in _serve_error(capsys, monkeypatch, {"DATABASE_URL": db.url("supabase_auth_admin"),
+                                                                       "SUPABASE_JWT_SECRET": SECRET})
+    env = {"DATABASE_URL": db.url("postgres"), "SUPABASE_JWT_SECRET": SECRET}
+    assert "PORT" in _serve_error(capsys, monkeypatch, {**env, "PORT": "http"})
+    with pytest.raises(SystemExit):
+        cli.main(["serve", "--port", "99999"])
+    assert "not a port number" in capsys.readouterr().err
+    port = free_port()
+    with socket.create_server(("127.0.0.1", port)):
+        assert "cannot listen" in _serve_error(capsys, monkeypatch, env, "--port", str(port))
