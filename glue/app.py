@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
+from typing import Callable
 
 from flask import Flask, current_app, g, request
 from flask_cors import CORS
@@ -30,14 +31,22 @@ class Nura:
     db: Database
     tokens: TokenVerifier
     metrics: Metrics
+    request_log: Callable[[dict], None]
 
     def close(self) -> None:
         self.metrics.close()
         self.db.close()
 
 
+def log_request(entry: dict) -> None:
+    """The default request log: one JSON line per request to the `nura_users.http` logger."""
+    if request_log.isEnabledFor(logging.INFO):
+        request_log.info(json.dumps(entry))
+
+
 def create_app(settings: ApiSettings | None = None, *, pool_size: int = 16,
-               metrics_refresh_seconds: float = METRICS_REFRESH_SECONDS) -> Flask:
+               metrics_refresh_seconds: float = METRICS_REFRESH_SECONDS,
+               request_logger: Callable[[dict], None] = log_request) -> Flask:
     settings = settings or ApiSettings.from_env()
     settings.validate()
     app = Flask(__name__)
@@ -45,7 +54,7 @@ def create_app(settings: ApiSettings | None = None, *, pool_size: int = 16,
     app.json.sort_keys = False
     db = Database(settings.database_url, max_size=pool_size)
     nura = Nura(settings, db, TokenVerifier(settings.jwt_secret, settings.jwks_url, settings.jwt_issuer),
-                Metrics(db, metrics_refresh_seconds))
+                Metrics(db, metrics_refresh_seconds), request_logger)
     app.extensions["nura"] = nura
     for blueprint in (users.bp, services.bp, webhooks.bp, ops.bp):
         app.register_blueprint(blueprint)
@@ -69,12 +78,9 @@ def _account(response):
     header, the body or the query string: tokens and webhook rows stay out of the logs."""
     seconds = time.perf_counter() - g.get("started", time.perf_counter())
     route = request.url_rule.rule if request.url_rule else "unmatched"
-    current_app.extensions["nura"].metrics.observe(request.method, route, response.status_code, seconds)
-    if request_log.isEnabledFor(logging.INFO):
-        request_log.info(json.dumps({
-            "method": request.method, "route": route, "status": response.status_code,
-            "ms": round(seconds * 1000, 2), "user_id": g.get("user_id"),
-            "request_id": request.headers.get("X-Request-ID"),
-            "code": g.get("error_code"),
-        }))
+    nura = current_app.extensions["nura"]
+    nura.metrics.observe(request.method, route, response.status_code, seconds)
+    nura.request_log({"method": request.method, "route": route, "status": response.status_code,
+                      "ms": round(seconds * 1000, 2), "user_id": g.get("user_id"),
+                      "request_id": request.headers.get("X-Request-ID"), "code": g.get("error_code")})
     return response

@@ -9,12 +9,14 @@ PROMETHEUS_MULTIPROC_DIR. WEB_CONCURRENCY sets the number of workers (default 1)
 
 from __future__ import annotations
 
-import logging
+import json
 import os
+import queue
 import shutil
 import socket
 import sys
 import tempfile
+import threading
 
 import psycopg
 
@@ -51,15 +53,34 @@ def check_database(settings: ApiSettings) -> None:
 
 def worker_app():
     """The app as each worker builds it, from the environment."""
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(message)s"))
-    log = logging.getLogger("nura_users")
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-    log.propagate = False
     from .app import create_app
 
-    return create_app(pool_size=THREADS_PER_WORKER)
+    return create_app(pool_size=THREADS_PER_WORKER, request_logger=RequestLogWriter(sys.stderr))
+
+
+class RequestLogWriter:
+    """Request log lines to `stream`, JSON per line. A request only queues its entry; one thread
+    encodes and writes whatever has queued up at once. Through `logging`, from the request threads,
+    the log cost a third of the requests per second."""
+
+    def __init__(self, stream):
+        self.stream = stream
+        self.entries: queue.SimpleQueue = queue.SimpleQueue()
+        threading.Thread(target=self._write, name="nura-request-log", daemon=True).start()
+
+    def __call__(self, entry: dict) -> None:
+        self.entries.put(entry)
+
+    def _write(self) -> None:
+        while True:
+            batch = [self.entries.get()]
+            while len(batch) < 1000:
+                try:
+                    batch.append(self.entries.get_nowait())
+                except queue.Empty:
+                    break
+            self.stream.write("".join(json.dumps(entry) + "\n" for entry in batch))
+            self.stream.flush()
 
 
 def _check_free(host: str, port: int) -> None:
