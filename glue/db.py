@@ -18,7 +18,9 @@ from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool
 
 from .errors import from_database
+from .tokens import Caller
 
+APPLICATION_NAME = "nura-users api"  # in pg_stat_activity
 STATEMENT_TIMEOUT = "15s"
 POOL_TIMEOUT_SECONDS = 10
 _RETRIES = 3  # a deadlock or serialization failure rolled the whole call back: run it again
@@ -34,7 +36,8 @@ class Database:
             url, min_size=min(2, max_size), max_size=max_size, timeout=POOL_TIMEOUT_SECONDS, open=False,
             name="nura-api",
             # client-side binding: the parameters travel inside the one message; nothing is prepared
-            kwargs={"autocommit": True, "prepare_threshold": None, "cursor_factory": psycopg.ClientCursor})
+            kwargs={"autocommit": True, "prepare_threshold": None, "cursor_factory": psycopg.ClientCursor,
+                    "application_name": APPLICATION_NAME})
 
     def open(self) -> None:
         self.pool.open(wait=False)
@@ -42,10 +45,11 @@ class Database:
     def close(self) -> None:
         self.pool.close()
 
-    def as_user(self, claims: dict, headers: dict, query: str, *params: Any, read_only: bool = False) -> Any:
-        """The single value `query` returns, run as `authenticated` with `claims`; ApiError on failure."""
-        return self._call(_USER_PREAMBLE + query, (STATEMENT_TIMEOUT, json.dumps(claims), json.dumps(headers), *params),
-                          read_only)
+    def as_user(self, caller: Caller, headers: dict, query: str, *params: Any, read_only: bool = False) -> Any:
+        """The single value `query` returns, run as `authenticated` with the caller's claims; ApiError
+        on failure."""
+        return self._call(_USER_PREAMBLE + query,
+                          (STATEMENT_TIMEOUT, caller.claims_json, json.dumps(headers), *params), read_only)
 
     def as_service(self, query: str, *params: Any, read_only: bool = False,
                    statement_timeout: str = STATEMENT_TIMEOUT) -> Any:

@@ -9,20 +9,21 @@ import re
 from flask import current_app, g, request
 
 from .errors import ApiError
+from .tokens import Caller
 
 MAX_BODY_BYTES = 64 * 1024
 TRACE_HEADERS = ("X-Request-ID", "X-Session-ID")
 
 
-def signed_in() -> dict:
-    """The verified claims of the caller (401 otherwise); an X-User-ID header must name the same user
-    (403)."""
-    claims = current_app.extensions["nura"].tokens.claims(request.headers.get("Authorization"))
-    g.user_id = claims["sub"]
+def signed_in() -> Caller:
+    """Who is calling (401 unless their token verifies); an X-User-ID header must name the same
+    user (403)."""
+    caller = current_app.extensions["nura"].tokens.caller(request.headers.get("Authorization"))
+    g.user_id = caller.user_id
     acting_for = request.headers.get("X-User-ID")
-    if acting_for is not None and acting_for.strip().lower() != claims["sub"].lower():
+    if acting_for is not None and acting_for.strip().lower() != caller.user_id.lower():
         raise ApiError.of("forbidden", "X-User-ID is not the signed-in user", hint="send your own id, or none")
-    return claims
+    return caller
 
 
 def trace_headers() -> dict:

@@ -540,3 +540,24 @@ def test_no_identity_outlives_its_request(db, app, client):
                 "select current_user, current_setting('request.jwt.claims', true),"
                 " current_setting('request.headers', true)").fetchone()
             assert (role, claims or None, headers or None) == ("postgres", None, None)
+
+
+def test_connections_killed_under_the_pool_cost_at_most_one_write(db, app, client):
+    uid = db.auth.email_signup("restart@example.com")
+    assert client.get("/api/users/me", headers=bearer(uid)).status_code == 200
+
+    def kill_api_connections():
+        with db.connect("supabase_admin") as conn:
+            killed = conn.execute("select count(pg_terminate_backend(pid)) from pg_stat_activity"
+                                  " where datname = %s and application_name = 'nura-users api'", (db.name,)).fetchone()[0]
+        assert killed >= 1
+        time.sleep(0.2)
+
+    kill_api_connections()
+    assert client.get("/api/users/me", headers=bearer(uid)).status_code == 200  # a read is run again
+    kill_api_connections()
+    response = client.put("/api/users/profile", json={"bio": "after"}, headers=bearer(uid))
+    assert_error(response, 503, "57P01")  # it may have committed: the client decides
+    assert response.headers["Retry-After"]
+    assert client.put("/api/users/profile", json={"bio": "after"}, headers=bearer(uid)).status_code == 200
+    assert db.user(uid)["bio"] == "after"

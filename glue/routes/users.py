@@ -23,15 +23,15 @@ def _with_etag(body: dict, etag: str):
 
 @bp.get("/me")
 def me():
-    claims = signed_in()
-    result = _db().as_user(claims, trace_headers(), "select nura.me()", read_only=True)
+    caller = signed_in()
+    result = _db().as_user(caller, trace_headers(), "select nura.me()", read_only=True)
     return _with_etag({"success": True, "user": result["user"], "service_profiles": result["service_profiles"]},
                       result["etag"])
 
 
 @bp.put("/profile")
 def update_profile():
-    claims = signed_in()
+    caller = signed_in()
     changes = json_object()
     if_match = request.if_match
     if not if_match or if_match.star_tag:  # no precondition, or "any current profile"
@@ -47,13 +47,13 @@ def update_profile():
         query = ("select nura.update_my_profile(p_changes => %s::jsonb, p_if_match => coalesce("
                  "(select e from (select nura.me() ->> 'etag') c(e) where e = any(%s::text[])), ''))")
         precondition = (sorted(if_match.as_set()),)
-    result = _db().as_user(claims, trace_headers(), query, Jsonb(changes), *precondition)
+    result = _db().as_user(caller, trace_headers(), query, Jsonb(changes), *precondition)
     return _with_etag({"success": True, "user": result["user"]}, result["etag"])
 
 
 @bp.post("/sync")
 def sync():
-    claims = signed_in()
+    caller = signed_in()
     fields = json_object(empty_means_none=True)
-    result = _db().as_user(claims, trace_headers(), "select nura.sync_me(p_fields => %s::jsonb)", Jsonb(fields))
+    result = _db().as_user(caller, trace_headers(), "select nura.sync_me(p_fields => %s::jsonb)", Jsonb(fields))
     return _with_etag({"success": True, "user": result["user"]}, result["etag"])
