@@ -85,6 +85,17 @@ class Database:
             return conn.execute("select * from public.user_sync_logs where user_id = %s order by id",
                                 (user_id,)).fetchall()
 
+    def auth_row(self, user_id: str) -> dict:
+        """The user's auth.users row as a Database Webhook would deliver it."""
+        with self.connect() as conn:
+            return conn.execute("select to_jsonb(a) from auth.users a where id = %s", (user_id,)).fetchone()[0]
+
+    def become_split_backend(self) -> None:
+        """Plays the backend of a split deployment: its users arrive by webhook only."""
+        with self.connect() as conn:
+            conn.execute("delete from public.user_sync_logs")
+            conn.execute("delete from public.users")
+
     def drift(self) -> list[tuple]:
         return self.all("select user_id, problem, detail from nura.check_consistency() order by 2, 1")
 

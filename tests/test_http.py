@@ -222,18 +222,6 @@ def test_service_profiles(db, client):
 
 # --- webhooks ------------------------------------------------------------------------------------
 
-def _auth_row(db, uid) -> dict:
-    with db.connect() as conn:
-        return conn.execute("select to_jsonb(a) from auth.users a where id = %s", (uid,)).fetchone()[0]
-
-
-def _split_backend(db) -> None:
-    """This database plays a backend whose users arrive by webhook only."""
-    with db.connect() as conn:
-        conn.execute("delete from public.user_sync_logs")
-        conn.execute("delete from public.users")
-
-
 def _hook(client, record, old_record, op, secret=WEBHOOK_SECRET, **overrides):
     payload = {"type": op, "table": "users", "schema": "auth", "record": record, "old_record": old_record}
     payload.update(overrides)
@@ -243,10 +231,10 @@ def _hook(client, record, old_record, op, secret=WEBHOOK_SECRET, **overrides):
 
 def test_webhook_applies_events_in_updated_at_order(db, client):
     uid = db.auth.email_signup("hook@example.com", {"full_name": "Hook"})
-    first = _auth_row(db, uid)
+    first = db.auth_row(uid)
     db.auth.update_metadata(uid, {"full_name": "Hook Two"})
-    second = _auth_row(db, uid)
-    _split_backend(db)
+    second = db.auth_row(uid)
+    db.become_split_backend()
     response = _hook(client, second, first, "UPDATE")  # arrives before the INSERT
     assert response.status_code == 200 and response.get_json()["user"]["full_name"] == "Hook Two"
     assert _hook(client, first, None, "INSERT").get_json()["user"]["full_name"] == "Hook Two"  # older: ignored
@@ -261,8 +249,8 @@ def test_webhook_applies_events_in_updated_at_order(db, client):
 
 def test_webhook_refuses_a_missing_or_wrong_secret_and_other_tables(db, client, app):
     uid = db.auth.email_signup("hook2@example.com")
-    record = _auth_row(db, uid)
-    _split_backend(db)
+    record = db.auth_row(uid)
+    db.become_split_backend()
     assert_error(_hook(client, record, None, "INSERT", secret=None), 401, "invalid_token")
     assert_error(_hook(client, record, None, "INSERT", secret="wrong"), 401, "invalid_token")
     assert_error(_hook(client, record, None, "INSERT", table="identities"), 400, "invalid_body")
@@ -284,8 +272,8 @@ def test_webhooks_are_off_without_a_secret(db):
 
 def test_request_logs_carry_no_tokens_secrets_or_rows(db, client, caplog):
     uid = db.auth.email_signup("quiet@example.com")
-    record = _auth_row(db, uid)
-    _split_backend(db)
+    record = db.auth_row(uid)
+    db.become_split_backend()
     headers = bearer(uid)
     with caplog.at_level(logging.INFO, logger="nura_users"):
         _hook(client, record, None, "INSERT")

@@ -202,12 +202,13 @@ def test_works_installed_from_a_wheel_in_any_directory(bare_db, tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "glue/sql/migrations/0001.nura-core.rollback.sql" in names
     assert "glue/sql/plpgsql/triggers/auth.users.tg_auth_users__sync_insert.sql" in names
+    assert "glue/routes/users.py" in names and "glue/sql/plpgsql/views/nura.user_counts.sql" in names
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(site), "DATABASE_URL": bare_db.url()}
-    done = subprocess.run([sys.executable, "-c", "import glue.cli, sys; print(glue.cli.__file__);"
+    done = subprocess.run([sys.executable, "-c", "import glue.cli, glue.app, sys; print(glue.cli.__file__);"
                            " sys.exit(glue.cli.main(['migrate']))"],
                           capture_output=True, text=True, cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr

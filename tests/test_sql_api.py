@@ -284,17 +284,12 @@ def test_a_user_cannot_call_service_functions_nor_a_service_user_functions(db, s
         call(service, "me")
 
 
-def _record(db, uid) -> dict:
-    with db.connect() as conn:
-        return conn.execute("select to_jsonb(a) from auth.users a where id = %s", (uid,)).fetchone()[0]
-
-
 def test_sync_from_auth_applies_in_updated_at_order_and_never_revives(db, service):
     uid = db.auth.email_signup("hook@example.com", {"full_name": "Hook"})
-    first = _record(db, uid)
+    first = db.auth_row(uid)
     db.auth.update_metadata(uid, {"full_name": "Hook Two"})
-    second = _record(db, uid)
-    _as_split_backend(db)
+    second = db.auth_row(uid)
+    db.become_split_backend()
     user = call(service, "sync_from_auth", first, None, "insert", "supabase_webhook")
     assert user["full_name"] == "Hook" and user["origin"] == "supabase_webhook"
     assert call(service, "sync_from_auth", second, first, "UPDATE", "supabase_webhook")["full_name"] == "Hook Two"
@@ -323,17 +318,10 @@ def _deliver(service, record, old, op):
     return call(service, "sync_from_auth", record, old, op, "supabase_webhook")
 
 
-def _as_split_backend(db) -> None:
-    """This database plays the backend of a split deployment: its users come by webhook only."""
-    with db.connect() as conn:
-        conn.execute("delete from public.user_sync_logs")
-        conn.execute("delete from public.users")
-
-
 def test_a_delete_delivered_first_is_never_undone(db, service):
     uid = db.auth.email_signup("early@example.com", {"full_name": "Early"})
-    record = _record(db, uid)
-    _as_split_backend(db)
+    record = db.auth_row(uid)
+    db.become_split_backend()
     assert _deliver(service, None, record, "DELETE")["deleted_at"] is not None
     assert _deliver(service, record, None, "INSERT")["deleted_at"] is not None
     assert db.user(uid)["full_name"] is None
@@ -341,12 +329,12 @@ def test_a_delete_delivered_first_is_never_undone(db, service):
 
 def test_updates_delivered_out_of_order_all_land(db, service):
     uid = db.auth.email_signup("order@example.com", autoconfirm=False)
-    created = _record(db, uid)
+    created = db.auth_row(uid)
     db.auth.confirm_email(uid)
-    confirmed = _record(db, uid)
+    confirmed = db.auth_row(uid)
     db.auth.sign_in(uid)
-    signed_in = _record(db, uid)
-    _as_split_backend(db)
+    signed_in = db.auth_row(uid)
+    db.become_split_backend()
     _deliver(service, created, None, "INSERT")
     _deliver(service, signed_in, confirmed, "UPDATE")
     _deliver(service, confirmed, created, "UPDATE")  # late: older than what was applied
@@ -356,8 +344,8 @@ def test_updates_delivered_out_of_order_all_land(db, service):
 
 def test_same_updated_at_different_content_is_applied_and_a_retry_is_not(db, service):
     uid = db.auth.email_signup("same@example.com", {"full_name": "One"})
-    first = _record(db, uid)
-    _as_split_backend(db)
+    first = db.auth_row(uid)
+    db.become_split_backend()
     _deliver(service, first, None, "INSERT")
     second = dict(first, raw_user_meta_data={"full_name": "Two"})  # same updated_at
     _deliver(service, second, first, "UPDATE")
@@ -370,7 +358,7 @@ def test_same_updated_at_different_content_is_applied_and_a_retry_is_not(db, ser
 
 def test_a_record_without_updated_at_is_refused(db, service):
     uid = db.auth.email_signup("noat@example.com")
-    record = _record(db, uid)
+    record = db.auth_row(uid)
     for bad in (dict(record, updated_at=None), {k: v for k, v in record.items() if k != "updated_at"},
                 dict(record, email_change_confirm_status=70000), dict(record, created_at="yesterday-ish")):
         with pytest.raises(psycopg.Error) as e:
@@ -380,7 +368,7 @@ def test_a_record_without_updated_at_is_refused(db, service):
 
 def test_a_webhook_for_a_user_this_databases_auth_feeds_changes_nothing(db, service):
     uid = db.auth.email_signup("local@example.com", {"full_name": "Local"})
-    stale = _record(db, uid)
+    stale = db.auth_row(uid)
     db.auth.update_metadata(uid, {"full_name": "Newer"})
     _deliver(service, stale, None, "INSERT")
     _deliver(service, None, stale, "DELETE")
@@ -391,11 +379,11 @@ def test_a_webhook_for_a_user_this_databases_auth_feeds_changes_nothing(db, serv
 
 def test_concurrent_deliveries_of_one_user_keep_the_newest(db, service):
     uid = db.auth.email_signup("conc@example.com", {"full_name": "Old"})
-    old = _record(db, uid)
+    old = db.auth_row(uid)
     db.auth.update_metadata(uid, {"full_name": "New"})
-    new = _record(db, uid)
+    new = db.auth_row(uid)
     for _ in range(5):
-        _as_split_backend(db)
+        db.become_split_backend()
         barrier = threading.Barrier(2)
 
         def deliver(record, op):
