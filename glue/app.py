@@ -6,6 +6,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from typing import Callable
 
 from flask import Flask, current_app, g, request
@@ -21,6 +22,7 @@ from .tokens import TokenVerifier
 
 request_log = logging.getLogger("nura_users.http")
 METRICS_REFRESH_SECONDS = 60
+KNOWN_METHODS = frozenset(("GET", "HEAD", "OPTIONS", "POST", "PUT", "PATCH", "DELETE"))
 
 
 @dataclass
@@ -50,11 +52,11 @@ def create_app(settings: ApiSettings | None = None, *, pool_size: int = 16,
     settings = settings or ApiSettings.from_env()
     settings.validate()
     app = Flask(__name__)
-    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES
+    app.config["MAX_CONTENT_LENGTH"] = MAX_BODY_BYTES + 1  # see inputs.json_object
     app.json.sort_keys = False
     db = Database(settings.database_url, max_size=pool_size)
     nura = Nura(settings, db, TokenVerifier(settings.jwt_secret, settings.jwks_url, settings.jwt_issuer),
-                Metrics(db, metrics_refresh_seconds), request_logger)
+                Metrics(Database(settings.database_url, max_size=1), metrics_refresh_seconds), request_logger)
     app.extensions["nura"] = nura
     for blueprint in (users.bp, services.bp, webhooks.bp, ops.bp):
         app.register_blueprint(blueprint)
@@ -78,9 +80,11 @@ def _account(response):
     header, the body or the query string: tokens and webhook rows stay out of the logs."""
     seconds = time.perf_counter() - g.get("started", time.perf_counter())
     route = request.url_rule.rule if request.url_rule else "unmatched"
+    method = request.method if request.method in KNOWN_METHODS else "other"  # labels a client can't multiply
     nura = current_app.extensions["nura"]
-    nura.metrics.observe(request.method, route, response.status_code, seconds)
-    nura.request_log({"method": request.method, "route": route, "status": response.status_code,
+    nura.metrics.observe(method, route, response.status_code, seconds)
+    nura.request_log({"ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
+                      "method": method, "route": route, "status": response.status_code,
                       "ms": round(seconds * 1000, 2), "user_id": g.get("user_id"),
                       "request_id": request.headers.get("X-Request-ID"), "code": g.get("error_code")})
     return response

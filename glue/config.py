@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -12,6 +13,8 @@ class ConfigError(RuntimeError):
 
 
 TRANSACTION_POOLER_PORT = 6543
+LOOPBACK = ("127.0.0.1", "::1", "localhost")
+_ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?")
 
 
 def database_url() -> str:
@@ -60,7 +63,8 @@ class ApiSettings:
         settings = cls(database_url=database_url(), jwt_secret=env("SUPABASE_JWT_SECRET"),
                        jwks_url=env("SUPABASE_JWKS_URL"), jwt_issuer=env("SUPABASE_JWT_ISSUER"),
                        webhook_secret=env("NURA_WEBHOOK_SECRET"),
-                       cors_origins=tuple(o.strip() for o in (env("NURA_CORS_ORIGINS") or "").split(",") if o.strip()))
+                       cors_origins=tuple(o.strip().rstrip("/") for o in (env("NURA_CORS_ORIGINS") or "").split(",")
+                                          if o.strip()))
         settings.validate()
         return settings
 
@@ -68,8 +72,15 @@ class ApiSettings:
         if not (self.jwt_secret or self.jwks_url):
             raise ConfigError("set SUPABASE_JWT_SECRET (HS256 projects) or SUPABASE_JWKS_URL (asymmetric keys): "
                               "without one no access token can be verified")
-        if self.jwks_url and urlsplit(self.jwks_url).scheme not in ("http", "https"):
-            raise ConfigError("SUPABASE_JWKS_URL must be an http(s) URL")
+        if self.jwks_url:
+            jwks = urlsplit(self.jwks_url)
+            if jwks.scheme != "https" and not (jwks.scheme == "http" and jwks.hostname in LOOPBACK):
+                raise ConfigError("SUPABASE_JWKS_URL must be an https URL (plain http only on loopback): "
+                                  "whoever can change the keys in transit can sign tokens")
+        for origin in self.cors_origins:
+            if origin != "*" and not _ORIGIN.fullmatch(origin):
+                raise ConfigError(f"NURA_CORS_ORIGINS: {origin!r} is not an origin like https://app.example.com "
+                                  "(scheme, host and port only), nor *")
 
 
 def listen_address(host: str | None, port: int | None) -> tuple[str, int]:

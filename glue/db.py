@@ -11,6 +11,7 @@ Service calls (webhooks, metrics) run as the login role itself.
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import psycopg
@@ -26,8 +27,13 @@ POOL_TIMEOUT_SECONDS = 10
 _RETRIES = 3  # a deadlock or serialization failure rolled the whole call back: run it again
 
 _SERVICE_PREAMBLE = "select set_config('statement_timeout', %s, true); "
+# auth.uid() and friends read request.jwt.claim.<name> before request.jwt.claims: blank those too,
+# so that nothing set outside this transaction (a role's or database's setting, another client of
+# a shared pooler connection) can stand in for the token's.
 _USER_PREAMBLE = ("select set_config('statement_timeout', %s, true), set_config('role', 'authenticated', true),"
-                  " set_config('request.jwt.claims', %s, true), set_config('request.headers', %s, true); ")
+                  " set_config('request.jwt.claims', %s, true), set_config('request.jwt.claim.sub', '', true),"
+                  " set_config('request.jwt.claim.role', '', true), set_config('request.jwt.claim.email', '', true),"
+                  " set_config('request.jwt.claim', '', true), set_config('request.headers', %s, true); ")
 
 
 class Database:
@@ -38,12 +44,16 @@ class Database:
             # client-side binding: the parameters travel inside the one message; nothing is prepared
             kwargs={"autocommit": True, "prepare_threshold": None, "cursor_factory": psycopg.ClientCursor,
                     "application_name": APPLICATION_NAME})
+        self._health: psycopg.Connection | None = None
+        self._health_lock = threading.Lock()
 
     def open(self) -> None:
         self.pool.open(wait=False)
 
     def close(self) -> None:
         self.pool.close()
+        if self._health is not None:
+            self._health.close()
 
     def as_user(self, caller: Caller, headers: dict, query: str, *params: Any, read_only: bool = False) -> Any:
         """The single value `query` returns, run as `authenticated` with the caller's claims; ApiError
@@ -56,13 +66,24 @@ class Database:
         return self._call(_SERVICE_PREAMBLE + query, (statement_timeout, *params), read_only)
 
     def ping(self, timeout: float) -> bool:
+        """Whether the database answers, asked on a connection of its own (kept, and remade when it
+        breaks): a pool busy with requests is not a database that is down."""
+        if not self._health_lock.acquire(timeout=timeout):
+            return False
         try:
-            with self.pool.connection(timeout=timeout) as conn:
-                conn.execute("select 1")
+            if self._health is None or self._health.closed:
+                self._health = psycopg.connect(self.pool.conninfo, autocommit=True, prepare_threshold=None,
+                                               connect_timeout=max(1, round(timeout)),
+                                               application_name=APPLICATION_NAME)
+            self._health.execute("select 1")
             return True
         except psycopg.Error:
-            self.pool.check()
+            if self._health is not None:
+                self._health.close()
+            self._health = None
             return False
+        finally:
+            self._health_lock.release()
 
     def _call(self, query: str, params: tuple, read_only: bool) -> Any:
         for attempt in range(_RETRIES):

@@ -47,8 +47,11 @@ def _dev_secret(root: Path) -> str:
     """The development JWT secret: made once, kept in the data folder, readable by its owner only."""
     path = root / "jwt-secret"
     if not path.exists():
-        path.touch(mode=0o600)
-        path.write_text(secrets.token_urlsafe(48))
+        fresh = root / "jwt-secret.new"
+        fresh.unlink(missing_ok=True)
+        fresh.touch(mode=0o600)
+        fresh.write_text(secrets.token_urlsafe(48))
+        fresh.replace(path)
     return path.read_text().strip()
 
 
@@ -69,7 +72,7 @@ def run_dev(data_dir: str | None, port: int) -> int:
         secret = _dev_secret(root)
         token = supabase_standin.access_token(secret, demo_user, email=DEMO_USERS[0][0],
                                               lifetime_seconds=24 * 3600)
-        api = f"http://{host}:{api_port}"
+        api = f"http://[{host}]:{api_port}" if ":" in host else f"http://{host}:{api_port}"
         auth = shlex.quote(f"Authorization: Bearer {token}")
         print(f"nura-users dev: PostgreSQL {cluster.data_dir} on port {port}; "
               f"migrations applied: {', '.join(report.applied) or 'none pending'}")
@@ -79,7 +82,10 @@ def run_dev(data_dir: str | None, port: int) -> int:
         print(f"  curl -s -X PUT -H {auth} -H 'Content-Type: application/json' "
               f"-d '{{\"bio\": \"hello\"}}' {api}/api/users/profile")
         print("  Ctrl-C stops it.", flush=True)
-        os.environ.update(DATABASE_URL=owner_url, SUPABASE_JWT_SECRET=secret)  # what the API's workers read
+        # what the API's workers read: this database, and tokens signed with the development secret only
+        os.environ.update(DATABASE_URL=owner_url, SUPABASE_JWT_SECRET=secret)
+        for name in ("SUPABASE_JWKS_URL", "SUPABASE_JWT_ISSUER"):
+            os.environ.pop(name, None)
         return serve(host, api_port, workers=1)
     finally:
         if started:

@@ -19,8 +19,10 @@ CODE_STATUS = {"invalid_body": 400, "invalid_token": 401, "forbidden": 403, "not
 _STATUS_CODE = {status: code for code, status in CODE_STATUS.items()} | {405: "not_found"}
 
 # Errors no request can cause that mean "try again shortly": the server is down, restarting,
-# out of connections, or cancelled us.
-UNAVAILABLE_CLASSES = ("08", "53", "57")
+# out of resources, cancelled us, or kept failing with deadlocks and serialization failures after
+# the retries; read-only during a failover, a lock not available.
+UNAVAILABLE_CLASSES = ("08", "40", "53", "57")
+UNAVAILABLE = ("25006", "55P03")
 # data exceptions and integrity violations
 CLIENT_VALUE_CLASSES = ("22", "23")
 
@@ -39,17 +41,19 @@ class ApiError(Exception):
 
 def from_database(e: psycopg.Error) -> ApiError:
     """The one place a SQLSTATE becomes an HTTP status."""
+    if e.sqlstate is None and not isinstance(e, psycopg.OperationalError):
+        raise e  # raised by psycopg itself, not the server: our bug, a logged 500
     sqlstate = e.sqlstate or "08006"  # no SQLSTATE: the connection itself failed
     diag = e.diag
     message = diag.message_primary or str(e).splitlines()[0]
     if sqlstate in PT_STATUS:
         return ApiError(PT_STATUS[sqlstate], sqlstate, message, detail=diag.message_detail, hint=diag.message_hint)
-    if sqlstate.startswith(UNAVAILABLE_CLASSES) or isinstance(e, psycopg.OperationalError):
+    if sqlstate.startswith(UNAVAILABLE_CLASSES) or sqlstate in UNAVAILABLE or isinstance(e, psycopg.OperationalError):
         return ApiError(503, sqlstate, "the database is unavailable, retry shortly", {"Retry-After": "1"})
     if sqlstate.startswith(CLIENT_VALUE_CLASSES):
         # The SQL API validates what it is sent; should a value still get past it, the client sent it.
         return ApiError(400, sqlstate, f"the database refused a value: {message}", detail=diag.message_detail)
-    raise e  # anything else is our bug: let it be a logged 500
+    raise e  # anything else is our bug: a logged 500
 
 
 def reply(error: ApiError):

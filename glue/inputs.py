@@ -13,6 +13,7 @@ from .tokens import Caller
 
 MAX_BODY_BYTES = 64 * 1024
 TRACE_HEADERS = ("X-Request-ID", "X-Session-ID")
+MAX_TRACE_HEADER_CHARS = 255
 
 
 def signed_in() -> Caller:
@@ -28,13 +29,24 @@ def signed_in() -> Caller:
 
 def trace_headers() -> dict:
     """X-Request-ID and X-Session-ID, for the sync log (request.headers, PostgREST-style)."""
-    return {name.lower(): value for name in TRACE_HEADERS if (value := request.headers.get(name))}
+    found = {}
+    for name in TRACE_HEADERS:
+        if value := request.headers.get(name):
+            if len(value) > MAX_TRACE_HEADER_CHARS or "\x00" in value:
+                raise ApiError.of("invalid_body", f"{name} must be at most {MAX_TRACE_HEADER_CHARS} characters "
+                                                  "without NUL")
+            found[name.lower()] = value
+    return found
 
 
 def json_object(*, empty_means_none: bool = False) -> dict:
     """The body as a JSON object: 415 unless JSON, 400 unless a well-formed object of UTF-8 text
     without NUL characters or non-finite numbers (PostgreSQL's jsonb takes neither)."""
-    raw = request.get_data(cache=False)  # 413 past MAX_CONTENT_LENGTH
+    # The app lets one byte more than the limit through, so that a body sent in chunks (no
+    # Content-Length, cut at the limit by the server's stream) is caught here as too large.
+    raw = request.get_data(cache=False)
+    if len(raw) > MAX_BODY_BYTES:
+        raise ApiError.of("too_large", "the body is larger than 64 KiB")
     if not raw and empty_means_none:
         return {}
     if not request.is_json:

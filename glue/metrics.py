@@ -1,16 +1,20 @@
 """Prometheus metrics, all named nura_*: request durations measured here, and what the database
-knows (sync events by source and outcome, users, drift), read on a schedule by one thread, never
-per scrape: the drift check reads every user.
+knows (sync events by source and outcome, users, drift), read on a schedule by one thread on a
+connection of its own, never per scrape: the drift check reads every user.
 
-Under several workers (PROMETHEUS_MULTIPROC_DIR set by `nura-users serve`), request
-durations are summed across workers from prometheus_client's per-process files.
+Under several workers (PROMETHEUS_MULTIPROC_DIR set by `nura-users serve`), request durations
+are summed across workers from prometheus_client's per-process files, and one worker (holding a
+lock file there) reads the database for all of them, leaving the figures in that folder.
 """
 
 from __future__ import annotations
 
+import fcntl
+import json
 import logging
 import os
 import threading
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry, Histogram, multiprocess
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -38,13 +42,13 @@ select jsonb_build_object(
 
 class Metrics:
     def __init__(self, db, refresh_seconds: float):
-        multiprocess_mode = bool(os.environ.get("PROMETHEUS_MULTIPROC_DIR"))
-        self.registry = None if multiprocess_mode else CollectorRegistry()
+        shared_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+        self.registry = None if shared_dir else CollectorRegistry()
         self.request_seconds = Histogram(
             "nura_http_request_duration_seconds", "HTTP requests by route and status, and how long they took",
             ["method", "route", "status"], registry=self.registry,
             buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10))
-        self.database = DatabaseSnapshot(db, refresh_seconds)
+        self.database = DatabaseSnapshot(db, refresh_seconds, Path(shared_dir) if shared_dir else None)
         if self.registry is not None:
             self.registry.register(self.database)
 
@@ -62,16 +66,18 @@ class Metrics:
 
     def close(self) -> None:
         self.database.stop()
+        self.database.db.close()
 
 
 class DatabaseSnapshot(Collector):
     """The database's figures, refreshed every `interval` seconds by a thread started at the first
-    scrape; a failed read keeps the last figures and counts the failure."""
+    scrape; a failed read keeps the last figures and counts the failure. `db` is its own."""
 
-    def __init__(self, db, interval: float):
-        self.db, self.interval = db, interval
+    def __init__(self, db, interval: float, shared_dir: Path | None):
+        self.db, self.interval, self.shared_dir = db, interval, shared_dir
         self.snapshot: dict | None = None
         self.failures = 0
+        self.reads_database = shared_dir is None
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
         self._first_read = threading.Event()
@@ -80,6 +86,7 @@ class DatabaseSnapshot(Collector):
     def start(self) -> None:
         with self._lock:
             if self._thread is None:
+                self.db.open()
                 self._thread = threading.Thread(target=self._run, name="nura-metrics", daemon=True)
                 self._thread.start()
         self._first_read.wait(FIRST_READ_WAIT_SECONDS)
@@ -89,20 +96,46 @@ class DatabaseSnapshot(Collector):
 
     def _run(self) -> None:
         while not self._stopping.is_set():
-            try:
-                self.snapshot = self.db.as_service(_SNAPSHOT, read_only=True,
-                                                   statement_timeout=SNAPSHOT_STATEMENT_TIMEOUT)
-            except Exception as e:  # a metrics thread must outlive any one failure
-                self.failures += 1
-                log.warning("reading the database's metrics failed: %s", e)
+            if not self.reads_database:
+                self.reads_database = self._elected()
+            if self.reads_database:
+                try:
+                    self.snapshot = self.db.as_service(_SNAPSHOT, read_only=True,
+                                                       statement_timeout=SNAPSHOT_STATEMENT_TIMEOUT)
+                    if self.shared_dir:
+                        shared = self.shared_dir / "nura-database.json"
+                        shared.with_suffix(".tmp").write_text(json.dumps(self.snapshot))
+                        shared.with_suffix(".tmp").replace(shared)
+                except Exception as e:  # a metrics thread must outlive any one failure
+                    self.failures += 1
+                    log.warning("reading the database's metrics failed: %s", e)
             self._first_read.set()
             self._stopping.wait(self.interval)
+
+    def _elected(self) -> bool:
+        """Whether this worker is the one that reads the database: the one holding the lock file
+        (until it exits, when another takes over)."""
+        self._lock_file = open(self.shared_dir / "nura-database.lock", "a")
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return True
+        except BlockingIOError:
+            self._lock_file.close()
+            return False
+
+    def _current(self) -> dict | None:
+        if self.reads_database:
+            return self.snapshot
+        try:
+            return json.loads((self.shared_dir / "nura-database.json").read_text())
+        except (OSError, ValueError):
+            return None
 
     def collect(self):
         failures = CounterMetricFamily("nura_metrics_read_failures", "Failed reads of the database's metrics")
         failures.add_metric([], self.failures)
         yield failures
-        snapshot = self.snapshot
+        snapshot = self._current()
         if snapshot is None:
             return
         events = CounterMetricFamily("nura_sync_events", "Sync log rows by source and outcome",

@@ -9,6 +9,7 @@ PROMETHEUS_MULTIPROC_DIR. WEB_CONCURRENCY sets the number of workers (default 1)
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import queue
@@ -60,26 +61,42 @@ def worker_app():
 
 class RequestLogWriter:
     """Request log lines to `stream`, JSON per line. A request only queues its entry; one thread
-    encodes and writes whatever has queued up at once. Through `logging`, from the request threads,
-    the log cost a third of the requests per second."""
+    encodes and writes whatever has queued up at once (through `logging`, from the request
+    threads, the log cost a third of the requests per second). Past QUEUE_LIMIT waiting entries
+    (stderr blocked) new ones are counted and dropped rather than held; what is queued when the
+    worker exits is written first."""
+
+    QUEUE_LIMIT = 100_000
 
     def __init__(self, stream):
         self.stream = stream
-        self.entries: queue.SimpleQueue = queue.SimpleQueue()
-        threading.Thread(target=self._write, name="nura-request-log", daemon=True).start()
+        self.entries: queue.Queue = queue.Queue(self.QUEUE_LIMIT)
+        self.dropped = 0
+        threading.Thread(target=self._write_forever, name="nura-request-log", daemon=True).start()
+        atexit.register(self._write_waiting)
 
     def __call__(self, entry: dict) -> None:
-        self.entries.put(entry)
+        try:
+            self.entries.put_nowait(entry)
+        except queue.Full:
+            self.dropped += 1
 
-    def _write(self) -> None:
+    def _write_forever(self) -> None:
         while True:
-            batch = [self.entries.get()]
-            while len(batch) < 1000:
-                try:
-                    batch.append(self.entries.get_nowait())
-                except queue.Empty:
-                    break
-            self.stream.write("".join(json.dumps(entry) + "\n" for entry in batch))
+            self._write_waiting([json.dumps(self.entries.get())])  # one, and all that wait behind it
+
+    def _write_waiting(self, batch: list[str] | None = None) -> None:
+        batch = batch or []
+        while True:
+            try:
+                batch.append(json.dumps(self.entries.get_nowait()))
+            except queue.Empty:
+                break
+        if self.dropped:
+            batch.append(json.dumps({"dropped_log_entries": self.dropped}))
+            self.dropped = 0
+        if batch:
+            self.stream.write("\n".join(batch) + "\n")
             self.stream.flush()
 
 
@@ -98,6 +115,13 @@ def _server_class():
     return ApiServer
 
 
+def _workers_from_env() -> int:
+    raw = os.environ.get("WEB_CONCURRENCY", "").strip() or "1"
+    if not raw.isdigit() or not 1 <= int(raw) <= 256:
+        raise ConfigError(f"WEB_CONCURRENCY must be a number of worker processes, got {raw!r}")
+    return int(raw)
+
+
 def _check_free(host: str, port: int) -> None:
     try:
         with socket.create_server((host, port)):
@@ -113,7 +137,7 @@ def serve(host: str, port: int, *, workers: int | None = None) -> int:
 
     check_database(ApiSettings.from_env())
     _check_free(host, port)
-    workers = workers or int(os.environ.get("WEB_CONCURRENCY") or 1)
+    workers = workers or _workers_from_env()
     metrics_dir = None
     if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         metrics_dir = tempfile.mkdtemp(prefix="nura-users-metrics-")

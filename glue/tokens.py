@@ -11,8 +11,10 @@ import base64
 import binascii
 import hashlib
 import json
+import logging
 import threading
 import time
+import urllib.request
 import uuid
 from dataclasses import dataclass
 
@@ -20,11 +22,11 @@ import jwt
 
 from .errors import ApiError
 
+log = logging.getLogger("nura_users.tokens")
+
 AUDIENCE = "authenticated"
 ASYMMETRIC = ("ES256", "RS256")
-# Keys are cached for 10 minutes; an unknown kid refreshes them, at most once a minute.
-JWKS_LIFESPAN_SECONDS = 600
-JWKS_REFRESH_COOLDOWN_SECONDS = 60
+MAX_HEADER_CHARS = 1024  # a real header is under 150
 # A browser sends the same token for up to an hour, and verifying it took a third of a request's
 # time under load (PyJWT checks the token character by character in Python): a verified token is
 # remembered (never a rejected one) until it expires, for 5 minutes at most, by its digest.
@@ -40,12 +42,56 @@ class Caller:
     claims_json: str
 
 
+class SigningKeys:
+    """The project's JWKS, by kid. Refetched when 10 minutes old or for an unknown kid, at most once
+    a minute, by one thread while the others go on with the keys they have; when the endpoint is
+    down, the last keys fetched stay in use."""
+
+    LIFESPAN_SECONDS = 600
+    COOLDOWN_SECONDS = 60
+    FETCH_TIMEOUT_SECONDS = 5
+
+    def __init__(self, url: str):
+        self.url = url
+        self.keys: dict[str, jwt.PyJWK] = {}
+        self.fetched_at = float("-inf")
+        self.attempted_at = float("-inf")
+        self._fetching = threading.Lock()
+
+    def get(self, kid: str) -> jwt.PyJWK | None:
+        key = self.keys.get(kid)
+        if key is None or time.monotonic() - self.fetched_at > self.LIFESPAN_SECONDS:
+            # with no keys at all, wait for the fetch under way rather than refuse a valid token
+            self._refresh(wait=not self.keys)
+            key = self.keys.get(kid)
+        return key
+
+    def _refresh(self, wait: bool) -> None:
+        if not self._fetching.acquire(blocking=wait):
+            return
+        try:
+            if time.monotonic() - self.attempted_at < self.COOLDOWN_SECONDS:
+                return
+            self.attempted_at = time.monotonic()
+            with urllib.request.urlopen(self.url, timeout=self.FETCH_TIMEOUT_SECONDS) as response:
+                published = json.load(response)
+            if not isinstance(published, dict):
+                raise ValueError("the endpoint did not return a JSON object")
+            found = jwt.PyJWKSet.from_dict(published)
+            self.keys = {k.key_id: k for k in found.keys if k.key_id and k.public_key_use in ("sig", None)}
+            self.fetched_at = time.monotonic()
+        except (OSError, ValueError, jwt.PyJWTError) as e:
+            log.warning("fetching the signing keys from %s failed (keeping %d known keys): %s",
+                        self.url, len(self.keys), e)
+        finally:
+            self._fetching.release()
+
+
 class TokenVerifier:
     def __init__(self, secret: str | None, jwks_url: str | None, issuer: str | None):
         self.secret = secret
         self.issuer = issuer
-        self.jwks = jwt.PyJWKClient(jwks_url, lifespan=JWKS_LIFESPAN_SECONDS, timeout=5,
-                                    cooldown_duration=JWKS_REFRESH_COOLDOWN_SECONDS) if jwks_url else None
+        self.jwks = SigningKeys(jwks_url) if jwks_url else None
         self._verified: dict[bytes, tuple[Caller, float]] = {}
         self._verified_lock = threading.Lock()
 
@@ -55,7 +101,7 @@ class TokenVerifier:
         if scheme.lower() != "bearer" or not token.strip():
             raise _invalid("send Authorization: Bearer <Supabase access token>")
         token = token.strip()
-        digest = hashlib.blake2b(token.encode(), digest_size=16).digest()
+        digest = hashlib.blake2b(token.encode(errors="surrogatepass"), digest_size=16).digest()
         now = time.time()
         if (known := self._verified.get(digest)) and known[1] > now:
             return known[0]
@@ -68,15 +114,10 @@ class TokenVerifier:
         return caller
 
     def _verify(self, token: str) -> dict:
+        key, algorithm = self._key(_header(token))
         try:
-            key, algorithm = self._key(_header(token))
             claims = jwt.decode(token, key, algorithms=[algorithm], audience=AUDIENCE, issuer=self.issuer,
                                 options={"require": ["exp", "sub", "aud"]})
-        except jwt.PyJWKClientConnectionError:
-            raise ApiError(503, "invalid_token", "the signing keys cannot be fetched right now, retry shortly",
-                           {"Retry-After": "5"}) from None
-        except jwt.PyJWKClientError:
-            raise _invalid("the token's key (kid) is not among the project's signing keys") from None
         except jwt.InvalidTokenError as e:
             raise _invalid(f"invalid token: {e}") from None
         if not _is_uuid(claims["sub"]):
@@ -91,20 +132,28 @@ class TokenVerifier:
             kid = header.get("kid")
             if not isinstance(kid, str) or not kid:
                 raise _invalid("the token names no key (kid)")
-            key = self.jwks.get_signing_key(kid)
+            key = self.jwks.get(kid)
+            if key is None:
+                if not self.jwks.keys:
+                    raise ApiError(503, "invalid_token", "the token cannot be verified now: the project's "
+                                   "signing keys cannot be fetched; retry shortly", {"Retry-After": "5"})
+                raise _invalid("the token's key (kid) is not among the project's signing keys")
             if key.algorithm_name != algorithm:
                 raise _invalid(f"the token's alg {algorithm} does not match its key's {key.algorithm_name}")
             return key, algorithm
         accepted = (["HS256"] if self.secret else []) + (list(ASYMMETRIC) if self.jwks else [])
-        raise _invalid(f"tokens signed with {algorithm!r} are not accepted (accepted: {', '.join(accepted)})")
+        raise _invalid(f"tokens signed with {str(algorithm)[:20]!r} are not accepted "
+                       f"(accepted: {', '.join(accepted)})")
 
 
 def _header(token: str) -> dict:
     """The token's header, to pick the key with (jwt.decode then checks the whole token)."""
     segment = token.partition(".")[0]
     try:
+        if len(segment) > MAX_HEADER_CHARS:
+            raise ValueError("too long")
         header = json.loads(base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4)))
-    except (binascii.Error, ValueError):
+    except (binascii.Error, ValueError, RecursionError):
         raise _invalid("the token is not a JWT") from None
     if not isinstance(header, dict):
         raise _invalid("the token is not a JWT")

@@ -32,6 +32,7 @@ class Jwks:
         self.private_key = ec.generate_private_key(ec.SECP256R1())
         self.kid = "es256-key-1"
         self.fetches = 0
+        self.down = False
         jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.private_key.public_key()))
         self.keys = {"keys": [dict(jwk, kid=self.kid, alg="ES256", use="sig")]}
         jwks = self
@@ -40,7 +41,7 @@ class Jwks:
             def do_GET(self):
                 jwks.fetches += 1
                 body = json.dumps(jwks.keys).encode()
-                self.send_response(200)
+                self.send_response(503 if jwks.down else 200)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -483,7 +484,7 @@ def _metrics(client) -> dict[str, float]:
 
 def test_metrics_are_nura_named_and_read_from_the_database_on_a_schedule(db):
     app = make_app(db)
-    app.extensions["nura"].metrics.database.interval = 0.3
+    app.extensions["nura"].metrics.database.interval = 2
     client = app.test_client()
     try:
         uid = db.auth.email_signup("metric@example.com")
@@ -549,3 +550,83 @@ def test_connections_killed_under_the_pool_cost_at_most_one_write(db, app, clien
     assert response.headers["Retry-After"]
     assert client.put("/api/users/profile", json={"bio": "after"}, headers=bearer(uid)).status_code == 200
     assert db.user(uid)["bio"] == "after"
+
+
+def test_hostile_token_headers_are_401_not_500(db, client):
+    uid = db.auth.email_signup("header@example.com")
+    nested = jwt.utils.base64url_encode(b"[" * 3000 + b"]" * 3000).decode()
+    for token in (f"{nested}.e30.sig", f"{'A' * 5000}.e30.sig", "\u00e9t\u00e9.e30.sig", "e30", ".", "..",
+                  f"{_b64json({'alg': 'HS256', 'kid': ['x']})}.e30.sig", f"{_b64json([1, 2])}.e30.sig"):
+        assert_error(client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"}), 401, "invalid_token")
+    assert client.get("/api/users/me", headers=bearer(uid)).status_code == 200
+
+
+def test_a_claim_set_outside_the_request_cannot_stand_in_for_the_token(db):
+    """auth.uid() reads request.jwt.claim.sub before request.jwt.claims: a session-level value of it
+    (here from ALTER ROLE ... SET) must not make one user act as another."""
+    attacker, victim = db.auth.email_signup("attacker@example.com"), db.auth.email_signup("victim2@example.com")
+    with db.connect("supabase_admin") as conn:
+        conn.execute(f"alter role postgres in database {db.name} set request.jwt.claim.sub = '{victim}'")
+    app = make_app(db)
+    try:
+        before = state(db, victim)
+        response = app.test_client().put("/api/users/profile", json={"bio": "whose?"}, headers=bearer(attacker))
+        assert response.status_code == 200 and response.get_json()["user"]["id"] == attacker
+        assert state(db, victim) == before and db.user(attacker)["bio"] == "whose?"
+    finally:
+        app.extensions["nura"].close()
+        with db.connect("supabase_admin") as conn:
+            conn.execute(f"alter role postgres in database {db.name} reset request.jwt.claim.sub")
+
+
+def test_methods_a_client_makes_up_do_not_become_metric_labels(db, client):
+    for i in range(3):
+        client.open("/api/users/me", method=f"FOO{i}")
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'method="FOO' not in text and 'method="other"' in text
+
+
+def test_keys_rotated_at_the_endpoint_are_picked_up_and_an_outage_keeps_the_last_ones(db, jwks, monkeypatch):
+    from glue.tokens import SigningKeys
+
+    app = make_app(db, jwt_secret=None, jwks_url=jwks.url)
+    client = app.test_client()
+    keys = app.extensions["nura"].tokens.jwks
+    uid = db.auth.email_signup("rotate@example.com")
+    original = jwks.keys
+    try:
+        assert client.get("/api/users/me", headers={"Authorization": f"Bearer {jwks.token(uid)}"}).status_code == 200
+        # a new RS256 key appears; within the cooldown its tokens are refused, after it they verify
+        from cryptography.hazmat.primitives.asymmetric import rsa
+
+        rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        rsa_jwk = dict(json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(rsa_key.public_key())),
+                       kid="rs256-key-2", alg="RS256", use="sig")
+        jwks.keys = {"keys": [*original["keys"], rsa_jwk]}
+        rs_token = access_token(rsa_key, uid, algorithm="RS256", kid="rs256-key-2")
+        assert_error(client.get("/api/users/me", headers={"Authorization": f"Bearer {rs_token}"}), 401, "invalid_token")
+        keys.attempted_at -= SigningKeys.COOLDOWN_SECONDS
+        assert client.get("/api/users/me", headers={"Authorization": f"Bearer {rs_token}"}).status_code == 200
+        # the endpoint fails, or answers nonsense, and the keys grow old: the ones known still verify
+        for failure in ("down", "nonsense"):
+            jwks.down, jwks.keys = failure == "down", None if failure == "nonsense" else jwks.keys
+            keys.fetched_at -= SigningKeys.LIFESPAN_SECONDS + 1
+            keys.attempted_at -= SigningKeys.COOLDOWN_SECONDS
+            fetches = jwks.fetches
+            fresh = access_token(rsa_key, uid, algorithm="RS256", kid="rs256-key-2", session_id=failure)
+            assert client.get("/api/users/me", headers={"Authorization": f"Bearer {fresh}"}).status_code == 200
+            assert jwks.fetches == fetches + 1
+    finally:
+        jwks.keys, jwks.down = original, False
+        app.extensions["nura"].close()
+
+
+def test_settings_that_could_not_be_right_are_refused():
+    from glue.config import ApiSettings, ConfigError
+
+    for bad in (dict(jwks_url="http://evil.example/jwks.json"), dict(cors_origins=("https://app.example.com/path",)),
+                dict(cors_origins=("app.example.com",)), dict(jwt_secret=None)):
+        with pytest.raises(ConfigError):
+            ApiSettings(**{"database_url": "postgresql://x", "jwt_secret": SECRET, **bad}).validate()
+    ApiSettings(database_url="postgresql://x", jwks_url="http://127.0.0.1:9/jwks.json",
+                cors_origins=("*", "http://localhost:5173")).validate()

@@ -3,6 +3,7 @@ one-line refusals when it cannot serve."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -75,6 +76,13 @@ def test_serve_answers_over_http_and_stops_gracefully(db):
         assert (status, body["code"]) == (412, "PT412")
         status, _, body = _request(f"{server.url}/api/users/me")
         assert (status, body["code"]) == (401, "invalid_token")
+        # a body sent in chunks, without Content-Length, is held to the same 64 KiB
+        connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        connection.request("PUT", "/api/users/profile", body=iter([b'{"bio": "chunked"}', b" " * 70_000]),
+                           headers={**auth, "Content-Type": "application/json"}, encode_chunked=True)
+        response = connection.getresponse()
+        assert (response.status, json.loads(response.read())["code"]) == (413, "too_large")
+        connection.close()
     finally:
         stderr = server.stop()
     assert server.process.returncode == 0, stderr
@@ -91,17 +99,19 @@ def test_several_workers_share_their_metrics(db):
     try:
         for _ in range(40):
             assert _request(f"{server.url}/api/users/me", headers=auth)[0] == 200
-        with urllib.request.urlopen(f"{server.url}/metrics", timeout=10) as response:
-            text = response.read().decode()
-        count = next(line for line in text.splitlines()
-                     if line.startswith('nura_http_request_duration_seconds_count{method="GET",route="/api/users/me"'))
-        assert float(count.rsplit(" ", 1)[1]) == 40
+        for _ in range(6):  # whichever worker answers, it has every worker's requests and the database's figures
+            with urllib.request.urlopen(f"{server.url}/metrics", timeout=10) as response:
+                text = response.read().decode()
+            count = next(line for line in text.splitlines()
+                         if line.startswith('nura_http_request_duration_seconds_count{method="GET",route="/api/users/me"'))
+            assert float(count.rsplit(" ", 1)[1]) == 40
+            assert 'nura_users{origin="supabase_auth",state="live"} 1.0' in text
     finally:
         server.stop()
 
 
 def _serve_error(capsys, monkeypatch, env: dict, *argv: str) -> str:
-    for name in ("SUPABASE_JWT_SECRET", "SUPABASE_JWKS_URL", "DATABASE_URL", "PORT", "HOST"):
+    for name in ("SUPABASE_JWT_SECRET", "SUPABASE_JWKS_URL", "DATABASE_URL", "PORT", "HOST", "WEB_CONCURRENCY"):
         monkeypatch.delenv(name, raising=False)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
@@ -119,6 +129,8 @@ def test_serve_refuses_in_one_line_where_it_could_not_serve(db, bare_db, capsys,
                                                                        "SUPABASE_JWT_SECRET": SECRET})
     env = {"DATABASE_URL": db.url("postgres"), "SUPABASE_JWT_SECRET": SECRET}
     assert "PORT" in _serve_error(capsys, monkeypatch, {**env, "PORT": "http"})
+    assert "WEB_CONCURRENCY" in _serve_error(capsys, monkeypatch, {**env, "WEB_CONCURRENCY": "lots"})
+    assert "https" in _serve_error(capsys, monkeypatch, {**env, "SUPABASE_JWKS_URL": "http://evil.example/keys"})
     with pytest.raises(SystemExit):
         cli.main(["serve", "--port", "99999"])
     assert "not a port number" in capsys.readouterr().err

@@ -34,10 +34,10 @@ def update_profile():
     caller = signed_in()
     changes = json_object()
     if_match = request.if_match
-    if not if_match or if_match.star_tag:  # no precondition, or "any current profile"
+    if "If-Match" not in request.headers or if_match.star_tag:  # no precondition, or "any current profile"
         query, precondition = "select nura.update_my_profile(p_changes => %s::jsonb)", ()
-    elif not if_match.as_set():
-        raise ApiError.of("stale", "If-Match carries only weak ETags, which never match a write")
+    elif not if_match.as_set() or any("\x00" in tag for tag in if_match.as_set()):
+        raise ApiError.of("stale", "If-Match names no strong ETag this profile could have")
     elif len(if_match.as_set()) == 1:
         query = "select nura.update_my_profile(p_changes => %s::jsonb, p_if_match => %s::text)"
         precondition = (next(iter(if_match.as_set())),)
