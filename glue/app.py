@@ -86,5 +86,6 @@ def _account(response):
     nura.request_log({"ts": datetime.now(timezone.utc).isoformat(timespec="milliseconds"),
                       "method": method, "route": route, "status": response.status_code,
                       "ms": round(seconds * 1000, 2), "user_id": g.get("user_id"),
-                      "request_id": request.headers.get("X-Request-ID"), "code": g.get("error_code")})
+                      "request_id": (request.headers.get("X-Request-ID") or "")[:255] or None,
+                      "code": g.get("error_code")})
     return response

@@ -39,7 +39,7 @@ def trace_headers() -> dict:
     return found
 
 
-def json_object(*, empty_means_none: bool = False) -> dict:
+def json_object(*, optional: bool = False) -> dict:
     """The body as a JSON object: 415 unless JSON, 400 unless a well-formed object of UTF-8 text
     without NUL characters or non-finite numbers (PostgreSQL's jsonb takes neither)."""
     # The app lets one byte more than the limit through, so that a body sent in chunks (no
@@ -47,7 +47,7 @@ def json_object(*, empty_means_none: bool = False) -> dict:
     raw = request.get_data(cache=False)
     if len(raw) > MAX_BODY_BYTES:
         raise ApiError.of("too_large", "the body is larger than 64 KiB")
-    if not raw and empty_means_none:
+    if not raw and optional:
         return {}
     if not request.is_json:
         raise ApiError.of("unsupported_media_type", "the body must be JSON (Content-Type: application/json)")

@@ -54,6 +54,6 @@ def update_profile():
 @bp.post("/sync")
 def sync():
     caller = signed_in()
-    fields = json_object(empty_means_none=True)
+    fields = json_object(optional=True)
     result = _db().as_user(caller, trace_headers(), "select nura.sync_me(p_fields => %s::jsonb)", Jsonb(fields))
     return _with_etag({"success": True, "user": result["user"]}, result["etag"])
