@@ -66,6 +66,32 @@ def _reconcile(args) -> int:
     return 0
 
 
+def _legacy_import(args) -> int:
+    from .legacy import import_legacy
+
+    def progress(done: int, batches: int, counts: dict) -> None:
+        print(f"batch {done}/{batches}: {counts['rows']} rows, {counts['people']} people, "
+              f"{counts['created']} created, {counts['conflicts']} conflicts", flush=True)
+
+    totals = import_legacy(migrate_database_url(), batch_size=args.batch_size, dry_run=args.dry_run,
+                           progress=progress)
+    print(f"{'dry run, nothing written: ' if args.dry_run else ''}{totals['rows']} legacy rows, "
+          f"{totals['people']} people: {totals['created']} created, {totals['merged']} merged from several rows, "
+          f"{totals['matched_to_auth']} matched to auth accounts, {totals['profiles']} profiles written, "
+          f"{totals['conflicts']} conflicts recorded")
+    return 0
+
+
+def _legacy_verify(args) -> int:
+    from .legacy import verify_legacy
+
+    problems = verify_legacy(migrate_database_url())
+    for table, legacy_id, field, value, problem in problems:
+        print(f"{problem}\t{table}\t{legacy_id}\t{field or '-'}\t{(value or '')[:200]}")
+    print(f"{len(problems)} problem(s)" if problems else "every legacy row is mapped and every value kept")
+    return 1 if problems else 0
+
+
 def _serve(args) -> int:
     from .serve import serve
 
@@ -92,6 +118,14 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("status", help="migrations, triggers, drift, sync success").set_defaults(run=_status)
     commands.add_parser("check", help="the drift report; exit 1 on drift").set_defaults(run=_check)
     commands.add_parser("reconcile", help="repair drift").set_defaults(run=_reconcile)
+    legacy = commands.add_parser("legacy", help="move chat_users, voice_users and custom_users in")
+    legacy_commands = legacy.add_subparsers(dest="legacy_command", required=True, parser_class=_Parser)
+    p = legacy_commands.add_parser("import", help="import the legacy tables, in batches, resumable")
+    p.add_argument("--dry-run", action="store_true", help="do it all, report, and write nothing")
+    p.add_argument("--batch-size", type=_positive, default=10_000, help="people per transaction (default 10000)")
+    p.set_defaults(run=_legacy_import)
+    legacy_commands.add_parser("verify", help="every legacy row mapped and every value kept; exit 1 if not"
+                               ).set_defaults(run=_legacy_verify)
     p = commands.add_parser("serve", help="the HTTP API on a production WSGI server")
     p.add_argument("--host", help="the address to listen on (default: HOST, else 127.0.0.1)")
     p.add_argument("--port", type=_port, help="the port to listen on (default: PORT, else 8000)")
@@ -102,6 +136,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pg-port", type=_port, default=54329, help="the local PostgreSQL's port (default 54329)")
     p.set_defaults(run=_dev)
     return parser
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive number: {text!r}")
+    return int(text)
 
 
 def _port(text: str) -> int:

@@ -153,7 +153,13 @@ def test_status_reports_migrations_triggers_drift_and_success(db, run):
 def test_rollback_refuses_to_drop_rows_then_removes_everything(db, run):
     uid = db.auth.email_signup("keep@example.com")
     with db.connect() as conn:
+        conn.execute("insert into nura.legacy_user_map values ('chat_users', %s, %s)", (uid, uid))
+    code, _, err = run(db, "rollback")
+    assert code == 1 and "nura.legacy_user_map" in err and err.count("\n") == 1
+    with db.connect() as conn:
+        conn.execute("delete from nura.legacy_user_map")
         conn.execute("update public.users set auth_updated_at = now()")
+    assert run(db, "rollback")[:2] == (0, "rolled back: 0003.legacy-import\n")
     code, _, err = run(db, "rollback")
     assert code == 1 and "public.users.auth_updated_at" in err and "--yes" in err and err.count("\n") == 1
     with db.connect() as conn:

@@ -1,7 +1,11 @@
 -- Creates the public.users rows of new auth users, set-based: one statement for a whole bulk
 -- insert. Users that already have a row (a tombstone whose id is reused, a row from elsewhere,
 -- one a concurrent sync just created) get their auth row as it is now applied to it instead (the
--- image given, for a webhook's). Soft-deleted auth users get no row.
+-- image given, for a webhook's). Soft-deleted auth users get no row. A person the legacy import
+-- made, without an account, whose email a new non-SSO account has is adopted: their row takes
+-- the auth id (profiles follow by cascade; map, conflicts and logs here); then the account's own
+-- fields (email, confirmations, sign-in) are applied, and its profile fields only where the
+-- person had none: the names and numbers they had stay theirs.
 create or replace function nura.create_users_from_auth(p_auth auth.users[], p_source text)
 returns integer
 language plpgsql
@@ -11,7 +15,28 @@ declare
     v_wanted integer;
     v_created uuid[];
     v_existing auth.users;
+    v_adopted record;
+    v_adopted_ids uuid[] := '{}';
+    v_fields jsonb;
 begin
+    for v_adopted in
+        select n.id as auth_id, u.id as legacy_id
+        from unnest(p_auth) n
+        join public.users u on lower(u.email) = nura.normalized_email(n.email)
+        where n.deleted_at is null and not n.is_sso_user and n.email is not null
+          and u.origin = 'legacy_migration' and u.deleted_at is null
+          and not exists (select from public.users x where x.id = n.id)
+    loop
+        update public.users set id = v_adopted.auth_id where id = v_adopted.legacy_id;
+        update public.user_sync_logs set user_id = v_adopted.auth_id where user_id = v_adopted.legacy_id;
+        update nura.legacy_user_map set user_id = v_adopted.auth_id where user_id = v_adopted.legacy_id;
+        update nura.legacy_conflicts set user_id = v_adopted.auth_id where user_id = v_adopted.legacy_id;
+        insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
+        values (v_adopted.auth_id, 'update', p_source, jsonb_build_object('id', v_adopted.legacy_id),
+                jsonb_build_object('id', v_adopted.auth_id), true);
+        v_adopted_ids := v_adopted_ids || v_adopted.auth_id;
+    end loop;
+
     with fields as (
         select n.id, nura.auth_user_fields(n) as f
         from unnest(p_auth) n
@@ -43,7 +68,15 @@ begin
                 -- a concurrent sync may have created the row from a newer image: take the row as it is now
                 select * into v_existing from auth.users a where a.id = v_existing.id;
             end if;
-            perform nura.apply_auth_user(null, v_existing, p_source);
+            if v_existing.id = any (v_adopted_ids) then
+                v_fields := nura.auth_user_fields(v_existing);
+                select v_fields - coalesce(array_agg(k), '{}') into v_fields
+                from public.users u, unnest(array['full_name', 'phone_number', 'avatar_url', 'created_at']) k
+                where u.id = v_existing.id and to_jsonb(u) ->> k is not null;
+                perform nura.apply_auth_changes(v_existing, v_fields, p_source, false);
+            else
+                perform nura.apply_auth_user(null, v_existing, p_source);
+            end if;
         end loop;
     end if;
     return v_wanted;

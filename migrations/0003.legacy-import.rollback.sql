@@ -1,0 +1,3 @@
+drop table nura.legacy_rows;
+drop table nura.legacy_conflicts;
+drop table nura.legacy_user_map;

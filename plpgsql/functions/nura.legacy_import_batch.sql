@@ -1,0 +1,213 @@
+-- The legacy import's second step, one batch of people (nura.legacy_prepare) in one transaction:
+-- their rows not imported yet become public.users rows and chat/voice profiles, set-based.
+-- Per field the first value wins in the order auth (or what the user row holds already), chat,
+-- voice, custom, then by created_at; every other value that differs, and every value no column
+-- can store (a phone without a country code, a name over 200 characters), is kept in
+-- nura.legacy_conflicts. Password hashes never leave the legacy tables. Each person is logged
+-- once, source legacy_migration. Returns what the batch did.
+create or replace function nura.legacy_import_batch(p_batch integer)
+returns jsonb
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_created integer;
+    v_profiles integer;
+    v_conflicts integer;
+    v_more integer;
+begin
+    drop table if exists pg_temp.legacy_batch, pg_temp.legacy_people, pg_temp.legacy_candidates,
+        pg_temp.legacy_winners, pg_temp.legacy_entries, pg_temp.legacy_entry_winners;
+
+    create temp table legacy_batch on commit drop as
+    select r.* from nura.legacy_rows r
+    where r.batch = p_batch
+      and not exists (select from nura.legacy_user_map m
+                      where m.legacy_table = r.legacy_table and m.legacy_id = r.legacy_id);
+
+    create temp table legacy_people on commit drop as
+    select b.person_id, max(b.email) as email, min(b.created_at) as created_at, count(*) as legacy_rows,
+           array_agg(b.legacy_table || ':' || b.legacy_id order by b.precedence, b.legacy_id) as sources,
+           to_jsonb(u) as existing, u.deleted_at is not null as deleted
+    from legacy_batch b left join public.users u on u.id = b.person_id
+    group by b.person_id, u.id;
+
+    -- every value a field could take, the user row's own first (precedence 0)
+    create temp table legacy_candidates on commit drop as
+    select b.person_id, f.field, f.raw, b.legacy_table as source, b.precedence, b.created_at, b.legacy_id,
+           case f.field
+               when 'full_name' then case when char_length(f.raw) <= 200 then f.raw end
+               when 'phone_number' then nura.legacy_phone(f.raw)
+               when 'privacy_settings' then
+                   case when jsonb_typeof(b.row_data -> 'privacy_settings') = 'object' then f.raw end
+               when 'is_active' then case when f.raw in ('true', 'false') then f.raw end
+               else case when f.raw ~ '^[0-9]{1,9}$' then f.raw::integer::text end
+           end as value
+    from legacy_batch b
+    cross join lateral (values
+        ('full_name', b.row_data ->> case b.legacy_table when 'voice_users' then 'name' else 'full_name' end),
+        ('phone_number', case b.legacy_table when 'chat_users' then b.row_data ->> 'phone_number'
+                                              when 'voice_users' then b.row_data ->> 'phone' end),
+        ('privacy_settings', case b.legacy_table when 'chat_users' then b.row_data ->> 'privacy_settings' end),
+        ('is_active', case b.legacy_table when 'chat_users' then b.row_data ->> 'is_active' end),
+        ('xp', case b.legacy_table when 'custom_users' then b.row_data ->> 'xp' end),
+        ('current_streak', case b.legacy_table when 'custom_users' then b.row_data ->> 'current_streak' end)
+    ) f(field, raw)
+    where f.raw is not null
+    union all
+    select p.person_id, f.field, f.value, case when p.existing ->> 'origin' = 'legacy_migration' then 'users' else 'auth' end,
+           0, null, null, f.value
+    from legacy_people p
+    cross join lateral (values
+        ('full_name', p.existing ->> 'full_name'), ('phone_number', p.existing ->> 'phone_number'),
+        ('privacy_settings', nullif(p.existing -> 'privacy_settings', '{}')::text),
+        -- an auth account's is_active stands; a legacy person's only when it says false
+        ('is_active', case when p.existing ->> 'origin' <> 'legacy_migration'
+                             or p.existing ->> 'is_active' = 'false' then p.existing ->> 'is_active' end),
+        ('xp', nullif(p.existing ->> 'xp', '0')), ('current_streak', nullif(p.existing ->> 'current_streak', '0'))
+    ) f(field, value)
+    where p.existing is not null and not p.deleted and f.value is not null;
+
+    create temp table legacy_winners on commit drop as
+    select distinct on (c.person_id, c.field) c.person_id, c.field, c.value, c.source, c.precedence
+    from legacy_candidates c join legacy_people p on p.person_id = c.person_id
+    where c.value is not null and not p.deleted
+    order by c.person_id, c.field, c.precedence, c.created_at nulls last, c.legacy_id;
+
+    insert into nura.legacy_conflicts (user_id, field, kept_value, kept_source, other_value, other_source)
+    select c.person_id, c.field, w.value, coalesce(w.source, case when p.deleted then 'deleted' end), c.raw, c.source
+    from legacy_candidates c
+    join legacy_people p on p.person_id = c.person_id
+    left join legacy_winners w on w.person_id = c.person_id and w.field = c.field
+    where c.precedence > 0 and (c.value is null or c.value is distinct from w.value);
+    get diagnostics v_conflicts = row_count;
+
+    -- new people
+    insert into public.users (id, email, full_name, phone_number, privacy_settings, is_active, xp,
+                              current_streak, created_at, origin)
+    select p.person_id, p.email, w.full_name, w.phone_number, coalesce(w.privacy_settings::jsonb, '{}'),
+           coalesce(w.is_active::boolean, true), coalesce(w.xp::integer, 0), coalesce(w.current_streak::integer, 0),
+           coalesce(p.created_at, now()), 'legacy_migration'
+    from legacy_people p
+    left join lateral (
+        select max(value) filter (where field = 'full_name') as full_name,
+               max(value) filter (where field = 'phone_number') as phone_number,
+               max(value) filter (where field = 'privacy_settings') as privacy_settings,
+               max(value) filter (where field = 'is_active') as is_active,
+               max(value) filter (where field = 'xp') as xp,
+               max(value) filter (where field = 'current_streak') as current_streak
+        from legacy_winners w where w.person_id = p.person_id
+    ) w on true
+    where p.existing is null;
+    get diagnostics v_created = row_count;
+
+    -- people already there: legacy values only where the row had none
+    update public.users u
+       set full_name = coalesce(w.full_name, u.full_name),
+           phone_number = coalesce(w.phone_number, u.phone_number),
+           privacy_settings = coalesce(w.privacy_settings::jsonb, u.privacy_settings),
+           is_active = coalesce(w.is_active::boolean, u.is_active),
+           xp = coalesce(w.xp::integer, u.xp),
+           current_streak = coalesce(w.current_streak::integer, u.current_streak),
+           updated_at = now()
+      from (select w.person_id,
+                   max(value) filter (where field = 'full_name') as full_name,
+                   max(value) filter (where field = 'phone_number') as phone_number,
+                   max(value) filter (where field = 'privacy_settings') as privacy_settings,
+                   max(value) filter (where field = 'is_active') as is_active,
+                   max(value) filter (where field = 'xp') as xp,
+                   max(value) filter (where field = 'current_streak') as current_streak
+            from legacy_winners w join legacy_people p on p.person_id = w.person_id
+            where w.precedence > 0 and p.existing is not null
+            group by w.person_id) w
+     where u.id = w.person_id;
+
+    -- profiles: chat notification_prefs -> the chat profile's service_preferences, voice columns
+    -- beyond the seed's -> the voice profile's service_metadata; keys the profile holds already win
+    create temp table legacy_entries on commit drop as
+    select b.person_id, 'chat'::text as service_type, e.key, e.value, b.legacy_table as source, b.precedence,
+           b.created_at, b.legacy_id
+    from legacy_batch b cross join lateral jsonb_each(b.row_data -> 'notification_prefs') e
+    where b.legacy_table = 'chat_users' and jsonb_typeof(b.row_data -> 'notification_prefs') = 'object'
+    union all
+    select b.person_id, 'voice', e.key, e.value, b.legacy_table, b.precedence, b.created_at, b.legacy_id
+    from legacy_batch b
+    cross join lateral jsonb_each(b.row_data - array['id', 'name', 'email', 'phone', 'created_at']) e
+    where b.legacy_table = 'voice_users' and e.value <> 'null'
+    union all
+    select s.user_id, s.service_type, e.key, e.value, 'users', 0, null, null
+    from public.user_service_profiles s
+    join legacy_people p on p.person_id = s.user_id
+    cross join lateral jsonb_each(case s.service_type when 'chat' then s.service_preferences
+                                                      else s.service_metadata end) e
+    where s.service_type in ('chat', 'voice');
+
+    create temp table legacy_entry_winners on commit drop as
+    select distinct on (e.person_id, e.service_type, e.key) e.*
+    from legacy_entries e
+    order by e.person_id, e.service_type, e.key, e.precedence, e.created_at nulls last, e.legacy_id;
+
+    insert into nura.legacy_conflicts (user_id, field, kept_value, kept_source, other_value, other_source)
+    select e.person_id, e.service_type || case e.service_type when 'chat' then '.service_preferences'
+                                                             else '.service_metadata' end,
+           jsonb_build_object(w.key, w.value)::text, w.source, jsonb_build_object(e.key, e.value)::text, e.source
+    from legacy_entries e
+    join legacy_entry_winners w using (person_id, service_type, key)
+    where e.precedence > 0 and e.value <> w.value
+    union all
+    select b.person_id, 'chat.service_preferences', null, null, b.row_data ->> 'notification_prefs', b.legacy_table
+    from legacy_batch b
+    where b.legacy_table = 'chat_users' and jsonb_typeof(b.row_data -> 'notification_prefs') not in ('object', 'null');
+    get diagnostics v_more = row_count;
+    v_conflicts := v_conflicts + v_more;
+
+    insert into public.user_service_profiles as s (user_id, service_type, service_preferences, service_metadata)
+    select x.person_id, x.service_type,
+           case x.service_type when 'chat' then coalesce(w.entries, '{}') else '{}' end,
+           case x.service_type when 'voice' then coalesce(w.entries, '{}') else '{}' end
+    from (select distinct b.person_id, case b.legacy_table when 'chat_users' then 'chat' else 'voice' end as service_type
+          from legacy_batch b join legacy_people p on p.person_id = b.person_id
+          where b.legacy_table in ('chat_users', 'voice_users') and not p.deleted) x
+    left join (select person_id, service_type, jsonb_object_agg(key, value) as entries
+               from legacy_entry_winners where precedence > 0
+               group by person_id, service_type) w using (person_id, service_type)
+    on conflict (user_id, service_type) do update
+       set service_preferences = s.service_preferences || excluded.service_preferences,
+           service_metadata = s.service_metadata || excluded.service_metadata,
+           updated_at = now();
+    get diagnostics v_profiles = row_count;
+
+    insert into nura.legacy_user_map (legacy_table, legacy_id, user_id)
+    select distinct b.legacy_table, b.legacy_id, b.person_id from legacy_batch b
+    on conflict do nothing;
+
+    insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
+    select p.person_id, 'legacy_import', 'legacy_migration',
+           case when p.existing is not null then nura.pick(p.existing, coalesce(w.fields, '{}')) end,
+           coalesce(w.fields, '{}') || case when p.existing is null and p.email is not null
+                                            then jsonb_build_object('email', p.email) else '{}' end
+               || jsonb_build_object('legacy_rows', to_jsonb(p.sources)),
+           true
+    from legacy_people p
+    left join (select w.person_id,
+                      jsonb_object_agg(w.field, case w.field when 'privacy_settings' then w.value::jsonb
+                                                             when 'is_active' then to_jsonb(w.value::boolean)
+                                                             when 'xp' then to_jsonb(w.value::integer)
+                                                             when 'current_streak' then to_jsonb(w.value::integer)
+                                                             else to_jsonb(w.value) end) as fields
+               from legacy_winners w where w.precedence > 0 group by w.person_id) w
+           on w.person_id = p.person_id;
+
+    return jsonb_build_object(
+        'rows', (select count(*) from legacy_batch),
+        'people', (select count(*) from legacy_people),
+        'created', v_created,
+        'merged', (select count(*) from legacy_people where legacy_rows > 1),
+        'matched_to_auth', (select count(*) from legacy_people p
+                            where exists (select from auth.users a where a.id = p.person_id)),
+        'profiles', v_profiles,
+        'conflicts', v_conflicts);
+end
+$$;
+comment on function nura.legacy_import_batch(integer) is 'Legacy import: imports one batch of legacy people.';
+revoke all on function nura.legacy_import_batch(integer) from public;
