@@ -17,13 +17,14 @@ declare
     v_more integer;
 begin
     drop table if exists pg_temp.legacy_batch, pg_temp.legacy_people, pg_temp.legacy_candidates,
-        pg_temp.legacy_winners, pg_temp.legacy_entries, pg_temp.legacy_entry_winners;
+        pg_temp.legacy_winners, pg_temp.legacy_values, pg_temp.legacy_entries, pg_temp.legacy_entry_winners;
 
     create temp table legacy_batch on commit drop as
     select r.* from nura.legacy_rows r
     where r.batch = p_batch
       and not exists (select from nura.legacy_user_map m
                       where m.legacy_table = r.legacy_table and m.legacy_id = r.legacy_id);
+    analyze legacy_batch;
 
     create temp table legacy_people on commit drop as
     select b.person_id, max(b.email) as email, min(b.created_at) as created_at, count(*) as legacy_rows,
@@ -31,6 +32,7 @@ begin
            to_jsonb(u) as existing, u.deleted_at is not null as deleted
     from legacy_batch b left join public.users u on u.id = b.person_id
     group by b.person_id, u.id;
+    analyze legacy_people;
 
     -- every value a field could take, the user row's own first (precedence 0)
     create temp table legacy_candidates on commit drop as
@@ -67,12 +69,14 @@ begin
         ('xp', nullif(p.existing ->> 'xp', '0')), ('current_streak', nullif(p.existing ->> 'current_streak', '0'))
     ) f(field, value)
     where p.existing is not null and not p.deleted and f.value is not null;
+    analyze legacy_candidates;
 
     create temp table legacy_winners on commit drop as
     select distinct on (c.person_id, c.field) c.person_id, c.field, c.value, c.source, c.precedence
     from legacy_candidates c join legacy_people p on p.person_id = c.person_id
     where c.value is not null and not p.deleted
     order by c.person_id, c.field, c.precedence, c.created_at nulls last, c.legacy_id;
+    analyze legacy_winners;
 
     insert into nura.legacy_conflicts (user_id, field, kept_value, kept_source, other_value, other_source)
     select c.person_id, c.field, w.value, coalesce(w.source, case when p.deleted then 'deleted' end), c.raw, c.source
@@ -82,22 +86,26 @@ begin
     where c.precedence > 0 and (c.value is null or c.value is distinct from w.value);
     get diagnostics v_conflicts = row_count;
 
+    -- the winning legacy values, a row per person
+    create temp table legacy_values on commit drop as
+        select w.person_id,
+               max(w.value) filter (where w.field = 'full_name') as full_name,
+               max(w.value) filter (where w.field = 'phone_number') as phone_number,
+               max(w.value) filter (where w.field = 'privacy_settings') as privacy_settings,
+               max(w.value) filter (where w.field = 'is_active') as is_active,
+               max(w.value) filter (where w.field = 'xp') as xp,
+               max(w.value) filter (where w.field = 'current_streak') as current_streak
+    from legacy_winners w where w.precedence > 0
+    group by w.person_id;
+    analyze legacy_values;
+
     -- new people
     insert into public.users (id, email, full_name, phone_number, privacy_settings, is_active, xp,
                               current_streak, created_at, origin)
     select p.person_id, p.email, w.full_name, w.phone_number, coalesce(w.privacy_settings::jsonb, '{}'),
            coalesce(w.is_active::boolean, true), coalesce(w.xp::integer, 0), coalesce(w.current_streak::integer, 0),
            coalesce(p.created_at, now()), 'legacy_migration'
-    from legacy_people p
-    left join lateral (
-        select max(value) filter (where field = 'full_name') as full_name,
-               max(value) filter (where field = 'phone_number') as phone_number,
-               max(value) filter (where field = 'privacy_settings') as privacy_settings,
-               max(value) filter (where field = 'is_active') as is_active,
-               max(value) filter (where field = 'xp') as xp,
-               max(value) filter (where field = 'current_streak') as current_streak
-        from legacy_winners w where w.person_id = p.person_id
-    ) w on true
+    from legacy_people p left join legacy_values w on w.person_id = p.person_id
     where p.existing is null;
     get diagnostics v_created = row_count;
 
@@ -110,16 +118,7 @@ begin
            xp = coalesce(w.xp::integer, u.xp),
            current_streak = coalesce(w.current_streak::integer, u.current_streak),
            updated_at = now()
-      from (select w.person_id,
-                   max(value) filter (where field = 'full_name') as full_name,
-                   max(value) filter (where field = 'phone_number') as phone_number,
-                   max(value) filter (where field = 'privacy_settings') as privacy_settings,
-                   max(value) filter (where field = 'is_active') as is_active,
-                   max(value) filter (where field = 'xp') as xp,
-                   max(value) filter (where field = 'current_streak') as current_streak
-            from legacy_winners w join legacy_people p on p.person_id = w.person_id
-            where w.precedence > 0 and p.existing is not null
-            group by w.person_id) w
+      from legacy_values w join legacy_people p on p.person_id = w.person_id and p.existing is not null
      where u.id = w.person_id;
 
     -- profiles: chat notification_prefs -> the chat profile's service_preferences, voice columns
@@ -141,11 +140,13 @@ begin
     cross join lateral jsonb_each(case s.service_type when 'chat' then s.service_preferences
                                                       else s.service_metadata end) e
     where s.service_type in ('chat', 'voice');
+    analyze legacy_entries;
 
     create temp table legacy_entry_winners on commit drop as
     select distinct on (e.person_id, e.service_type, e.key) e.*
     from legacy_entries e
     order by e.person_id, e.service_type, e.key, e.precedence, e.created_at nulls last, e.legacy_id;
+    analyze legacy_entry_winners;
 
     insert into nura.legacy_conflicts (user_id, field, kept_value, kept_source, other_value, other_source)
     select e.person_id, e.service_type || case e.service_type when 'chat' then '.service_preferences'
