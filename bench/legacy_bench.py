@@ -23,8 +23,9 @@ from glue import supabase_standin
 from glue.localpg import LocalPostgres
 
 GENERATE = """
--- people 1..N: chat rows for the first 60%, voice rows for 50% (40% of them chat people too),
--- custom rows for 30%; 30% of all people have a Supabase account with the same email
+-- N people: chat rows for 60%, voice rows for 50% (40% of them chat people too), which makes 90%
+-- with an email; custom rows for 30% (two thirds of them chat people, the rest people of their own,
+-- known to no other table); 30% of all people have a Supabase account with their email
 create table public.chat_users (id uuid primary key, email text, full_name text, phone_number text,
     password_hash text, privacy_settings jsonb, notification_prefs jsonb, is_active boolean, created_at timestamptz);
 create table public.voice_users (id uuid primary key, name text, email text, phone text, password_hash text,
@@ -41,7 +42,9 @@ select md5('voice' || g)::uuid, 'P ' || g, 'p' || g || '@legacy.example', '+4915
        '$2b$12$hash', timestamptz '2023-01-01' + g * interval '1 second', 'alloy'
 from generate_series({voice_from}, {voice_to}) g;
 insert into public.custom_users
-select md5('chat' || g)::uuid, 'Custom ' || g, g % 30, g % 5000 from generate_series(1, {custom}) g;
+select md5('chat' || g)::uuid, 'Custom ' || g, g % 30, g % 5000 from generate_series(1, {custom} * 2 / 3) g
+union all
+select md5('custom' || g)::uuid, 'Custom only ' || g, g % 30, g % 5000 from generate_series(1, {custom} / 3) g;
 """
 
 
@@ -67,7 +70,7 @@ def main() -> None:
                 " created_at, updated_at, is_sso_user, is_anonymous)"
                 " select '00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated',"
                 " 'p' || g || '@legacy.example', '{}', '{}', now(), now(), false, false"
-                " from generate_series(1, %s, 3) g", (n,))  # every third person: 33%
+                " from generate_series(1, %s, 3) g", (n * 9 // 10,))  # every third of the 90% with an email
             conn.execute("alter table users enable trigger user")
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("select nura.reconcile()")
