@@ -4,6 +4,9 @@ transaction each, and reports."""
 
 from __future__ import annotations
 
+import os
+import queue
+import threading
 from collections import Counter
 from typing import Callable
 
@@ -11,6 +14,7 @@ import psycopg
 
 from .migrate import MigrateError
 
+MAX_CONNECTIONS = 4
 COUNTS = ("rows", "people", "created", "merged", "matched_to_auth", "profiles", "conflicts")
 _IMPORT_LOCK = "select pg_try_advisory_lock(hashtextextended('nura-users legacy import', 0))"
 
@@ -18,25 +22,69 @@ _IMPORT_LOCK = "select pg_try_advisory_lock(hashtextextended('nura-users legacy 
 def import_legacy(url: str, *, batch_size: int, dry_run: bool,
                   progress: Callable[[int, int, dict], None] = lambda *_: None) -> Counter:
     """Imports what is not imported yet, a batch per transaction, so a run after a crash carries on
-    where it stopped. With dry_run everything happens in one transaction that is rolled back."""
+    where it stopped; batches hold disjoint people, so one connection per core runs them side by
+    side. With dry_run everything happens in one transaction that is rolled back."""
     totals: Counter = Counter({name: 0 for name in COUNTS})
     with psycopg.connect(url, prepare_threshold=None) as conn:
         if not conn.execute(_IMPORT_LOCK).fetchone()[0]:
             raise MigrateError("another legacy import is running on this database")
         conn.commit()
         batches = conn.execute("select nura.legacy_prepare(p_batch_size => %s)", (batch_size,)).fetchone()[0]
-        for batch in range(batches):
-            if not dry_run:
-                conn.commit()
-            counts = conn.execute("select nura.legacy_import_batch(p_batch => %s)", (batch,)).fetchone()[0]
-            totals.update(counts)
-            progress(batch + 1, batches, counts)
         if dry_run:
+            # each batch in a savepoint rolled back: the locks of its temporary tables go with it
+            for batch in range(batches):
+                with conn.transaction(force_rollback=True):
+                    counts = conn.execute(_BATCH, (batch,)).fetchone()[0]
+                totals.update(counts)
+                progress(batch + 1, batches, counts)
             conn.rollback()
-        else:
-            conn.execute("truncate nura.legacy_rows")  # the plan is done with
-            conn.commit()
+            return totals
+        conn.commit()
+        _run_side_by_side(url, batches, totals, progress)
+        conn.execute("truncate nura.legacy_rows")  # the plan is done with
+        conn.commit()
     return totals
+
+
+_BATCH = "select nura.legacy_import_batch(p_batch => %s)"
+
+
+def _run_side_by_side(url: str, batches: int, totals: Counter, progress) -> None:
+    todo: queue.SimpleQueue = queue.SimpleQueue()
+    for batch in range(batches):
+        todo.put(batch)
+    finished: queue.SimpleQueue = queue.SimpleQueue()
+    stop = threading.Event()
+
+    def work() -> None:
+        try:
+            with psycopg.connect(url, prepare_threshold=None) as conn:
+                while not stop.is_set():
+                    try:
+                        batch = todo.get_nowait()
+                    except queue.Empty:
+                        return
+                    counts = conn.execute(_BATCH, (batch,)).fetchone()[0]
+                    conn.commit()
+                    finished.put(counts)
+        except BaseException as e:  # handed to the main thread, which raises it
+            finished.put(e)
+
+    workers = [threading.Thread(target=work, name=f"legacy-import-{n}")
+               for n in range(min(os.cpu_count() or 1, MAX_CONNECTIONS, batches))]
+    for worker in workers:
+        worker.start()
+    try:
+        for done in range(1, batches + 1):
+            counts = finished.get()
+            if isinstance(counts, BaseException):
+                raise counts
+            totals.update(counts)
+            progress(done, batches, counts)
+    finally:
+        stop.set()  # the others finish the batch they are in, and stop
+        for worker in workers:
+            worker.join()
 
 
 def verify_legacy(url: str) -> list[tuple]:

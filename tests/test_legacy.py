@@ -84,12 +84,12 @@ def test_each_rule_field_by_field(legacy_db):
     # Bob: twice in chat_users under two spellings of one email; the earlier row's id and values
     bob = db.user(str(bob_1))
     assert (bob["email"], bob["full_name"], bob["phone_number"], bob["is_active"], bob["xp"], bob["origin"]) == \
-        ("bob@example.com", "Bob One", "+442079460001", True, 120, "legacy_migration")
+        ("bob@example.com", "Bob One", "+442079460001", False, 120, "legacy_migration")  # any chat false
     assert _profile(db, str(bob_1), "chat") == ({"email": True}, {})
     assert _conflicts(db, str(bob_1)) == {
         ("full_name", "Bob One", "chat_users", "Bob Two", "chat_users"),
         ("phone_number", "+442079460001", "chat_users", "(020) 7946-0001", "chat_users"),
-        ("is_active", "true", "chat_users", "false", "chat_users"),
+        ("is_active", "false", "chat_users", "true", "chat_users"),
         ("chat.service_preferences", '{"email": true}', "chat_users", '{"email": false}', "chat_users"),
     }
     # Carol has no email: a person of her own; Eve shares an SSO account's email: not matched to it
@@ -201,3 +201,62 @@ def test_without_legacy_tables_the_import_has_nothing_to_do(db, capsys, monkeypa
     with pytest.raises(SystemExit) as exit_:
         cli.main(["legacy", "import", "--batch-size", "0"])
     assert exit_.value.code == 2 and "not a positive number" in capsys.readouterr().err
+
+
+def test_an_account_made_while_the_import_runs_still_gives_one_row(legacy_db):
+    db = legacy_db
+    kim, lee = uuid.uuid4(), uuid.uuid4()
+    with db.connect() as conn:
+        legacy_data.insert(conn, "chat_users", legacy_data.CHAT, [
+            (kim, "kim@example.com", "Kim", None, "$2b$h", None, None, False, "2023-01-01T00:00:00Z"),
+            (lee, "lee@example.com", "Lee", None, "$2b$h", None, None, True, "2023-01-01T00:00:00Z")])
+    with psycopg.connect(db.url()) as conn:
+        batches = conn.execute("select nura.legacy_prepare(1)").fetchone()[0]
+        conn.commit()
+        kim_account = db.auth.email_signup("kim@example.com")  # after the plan, before its batch
+        for batch in range(batches):
+            conn.execute("select nura.legacy_import_batch(%s)", (batch,))
+            conn.commit()
+    lee_account = db.auth.email_signup("lee@example.com")  # after: adopts
+    for email, account in (("kim@example.com", kim_account), ("lee@example.com", lee_account)):
+        assert db.all("select id::text, origin, is_active from public.users where lower(email) = %s", (email,)) == \
+            [(account, "supabase_auth", True)]
+    assert verify_legacy(db.url()) == [] and db.drift() == []
+
+
+def test_an_account_missing_its_row_gets_it_from_auth_not_from_legacy(legacy_db):
+    db = legacy_db
+    mia = db.auth.email_signup("mia@example.com", {"full_name": "Mia From Auth"})
+    with db.connect() as conn:
+        conn.execute("delete from public.user_sync_logs where user_id = %s", (mia,))
+        conn.execute("delete from public.users where id = %s", (mia,))
+        legacy_data.insert(conn, "chat_users", legacy_data.CHAT, [
+            (uuid.uuid4(), "mia@example.com", "Mia Legacy", None, "$2b$h", None, None, False, "2023-01-01T00:00:00Z")])
+    _import(db)
+    user = db.user(mia)
+    assert (user["origin"], user["full_name"], user["is_active"], user["email_confirmed_at"] is not None) == \
+        ("supabase_auth", "Mia From Auth", True, True)
+    assert verify_legacy(db.url()) == [] and db.drift() == []
+
+
+def test_deleting_a_user_erases_their_legacy_conflicts_too(legacy_db):
+    db = legacy_db
+    ned = db.auth.email_signup("ned@example.com", {"full_name": "Ned"})
+    with db.connect() as conn:
+        legacy_data.insert(conn, "voice_users", legacy_data.VOICE, [
+            (uuid.uuid4(), "Secret Name", "ned@example.com", None, "$2b$h", "2023-01-01T00:00:00Z", None, None)])
+        legacy_data.insert(conn, "custom_users", legacy_data.CUSTOM, [(None, "No One", 1, 1)])
+    _import(db)
+    assert _conflicts(db, ned) == {("full_name", "Ned", "auth", "Secret Name", "voice_users")}
+    db.auth.hard_delete(ned)
+    assert _conflicts(db, ned) == set()
+    # the deleted user's values are erased, not missing; a custom row without a user_id is reported
+    assert [(t, i, p) for t, i, _, _, p in verify_legacy(db.url())] == [("custom_users", None, "unmapped")]
+
+
+@pytest.mark.parametrize("raw, e164", [
+    ("+49 (0) 171 1234567", "+491711234567"), ("0049-171-1234567", "+491711234567"),
+    ("(030) 123 4567", None), ("+1.555.010.0999", "+15550100999"), ("0171 1234567", None), ("+12", None),
+])
+def test_phones_are_made_e164_without_guessing(db, raw, e164):
+    assert db.one("select nura.legacy_phone(%s)", (raw,))[0] == e164

@@ -19,23 +19,34 @@ declare
     v_adopted_ids uuid[] := '{}';
     v_fields jsonb;
 begin
-    for v_adopted in
-        select n.id as auth_id, u.id as legacy_id
-        from unnest(p_auth) n
-        join public.users u on lower(u.email) = nura.normalized_email(n.email)
-        where n.deleted_at is null and not n.is_sso_user and n.email is not null
-          and u.origin = 'legacy_migration' and u.deleted_at is null
-          and not exists (select from public.users x where x.id = n.id)
-    loop
-        update public.users set id = v_adopted.auth_id where id = v_adopted.legacy_id;
-        update public.user_sync_logs set user_id = v_adopted.auth_id where user_id = v_adopted.legacy_id;
-        update nura.legacy_user_map set user_id = v_adopted.auth_id where user_id = v_adopted.legacy_id;
-        update nura.legacy_conflicts set user_id = v_adopted.auth_id where user_id = v_adopted.legacy_id;
-        insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
-        values (v_adopted.auth_id, 'update', p_source, jsonb_build_object('id', v_adopted.legacy_id),
-                jsonb_build_object('id', v_adopted.auth_id), true);
-        v_adopted_ids := v_adopted_ids || v_adopted.auth_id;
-    end loop;
+    if to_regclass('nura.legacy_user_map') is not null then  -- the legacy import is installed
+        -- wait for an import batch in flight, which takes this lock exclusively: it then sees
+        -- this account, or this sees the people it made
+        perform pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtextextended('nura-users legacy people', 0));
+        for v_adopted in
+            select n.id as auth_id, u.id as legacy_id, u.is_active
+            from unnest(p_auth) n
+            join public.users u on lower(u.email) = nura.normalized_email(n.email)
+            where n.deleted_at is null and not n.is_sso_user and n.email is not null
+              and u.origin = 'legacy_migration' and u.deleted_at is null
+              and not exists (select from public.users x where x.id = n.id)
+        loop
+            -- an account's user is active and comes from Auth from now on
+            update public.users
+               set id = v_adopted.auth_id, is_active = true,
+                   origin = case when p_source in ('supabase_auth', 'reconcile') then 'supabase_auth' else p_source end
+             where id = v_adopted.legacy_id;
+            update public.user_sync_logs set user_id = v_adopted.auth_id where user_id = v_adopted.legacy_id;
+            update nura.legacy_user_map set user_id = v_adopted.auth_id where user_id = v_adopted.legacy_id;
+            update nura.legacy_conflicts set user_id = v_adopted.auth_id where user_id = v_adopted.legacy_id;
+            insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
+            values (v_adopted.auth_id, 'update', p_source,
+                    jsonb_build_object('id', v_adopted.legacy_id, 'is_active', v_adopted.is_active,
+                                       'origin', 'legacy_migration'),
+                    jsonb_build_object('id', v_adopted.auth_id, 'is_active', true), true);
+            v_adopted_ids := v_adopted_ids || v_adopted.auth_id;
+        end loop;
+    end if;
 
     with fields as (
         select n.id, nura.auth_user_fields(n) as f

@@ -19,12 +19,31 @@ begin
     drop table if exists pg_temp.legacy_batch, pg_temp.legacy_people, pg_temp.legacy_candidates,
         pg_temp.legacy_winners, pg_temp.legacy_values, pg_temp.legacy_entries, pg_temp.legacy_entry_winners;
 
+    -- Signups wait (at commit, in nura.create_users_from_auth) until this batch commits, so each
+    -- sees the other: an account made since the plan is matched here, and one made after adopts.
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('nura-users legacy people', 0));
+
     create temp table legacy_batch on commit drop as
     select r.* from nura.legacy_rows r
     where r.batch = p_batch
       and not exists (select from nura.legacy_user_map m
                       where m.legacy_table = r.legacy_table and m.legacy_id = r.legacy_id);
+
+    -- accounts made since nura.legacy_prepare planned these people take them over
+    with taken as (
+        select distinct b.person_id as planned, a.id as account
+        from legacy_batch b
+        join auth.users a on a.email = b.email and not a.is_sso_user and a.deleted_at is null
+        where b.email is not null and b.person_id <> a.id
+    )
+    update legacy_batch b set person_id = t.account from taken t where b.person_id = t.planned;
     analyze legacy_batch;
+
+    -- an account without its public.users row (drift) gets it first, from Auth
+    perform nura.create_users_from_auth(
+        array(select a from auth.users a
+              where a.id in (select b.person_id from legacy_batch b)
+                and not exists (select from public.users u where u.id = a.id)), 'reconcile');
 
     create temp table legacy_people on commit drop as
     select b.person_id, max(b.email) as email, min(b.created_at) as created_at, count(*) as legacy_rows,
@@ -75,7 +94,9 @@ begin
     select distinct on (c.person_id, c.field) c.person_id, c.field, c.value, c.source, c.precedence
     from legacy_candidates c join legacy_people p on p.person_id = c.person_id
     where c.value is not null and not p.deleted
-    order by c.person_id, c.field, c.precedence, c.created_at nulls last, c.legacy_id;
+    -- one chat row saying inactive makes an account-less person inactive
+    order by c.person_id, c.field, c.precedence, (c.field = 'is_active' and c.value = 'true'),
+             c.created_at nulls last, c.legacy_id;
     analyze legacy_winners;
 
     insert into nura.legacy_conflicts (user_id, field, kept_value, kept_source, other_value, other_source)

@@ -26,7 +26,8 @@ begin
             'insert into nura.legacy_rows (legacy_table, legacy_id, precedence, row_data, email, created_at)
              select %L, (r ->> %L)::uuid, %s, r - ''password_hash'',
                     nura.normalized_email(r ->> ''email''), (r ->> ''created_at'')::timestamptz
-             from public.%I t, to_jsonb(t) r',
+             from public.%I t, to_jsonb(t) r
+             where r ->> %2$L is not null',
             v_table, case v_table when 'custom_users' then 'user_id' else 'id' end,
             array_position(array['chat_users', 'voice_users', 'custom_users'], v_table), v_table);
     end loop;

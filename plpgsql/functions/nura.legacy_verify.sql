@@ -2,7 +2,8 @@
 -- tables, every row must be in nura.legacy_user_map, and every non-null value it holds (but the
 -- password hash, the id and created_at) must be in the user it became (phones as E.164, emails
 -- normalized, notification_prefs keys in the chat profile, voice's extra columns in the voice
--- profile) or recorded in nura.legacy_conflicts. One row per row or value that is not.
+-- profile) or recorded in nura.legacy_conflicts; a deleted user's values are erased, not missing.
+-- One row per row or value that is not.
 create or replace function nura.legacy_verify()
 returns table (legacy_table text, legacy_id uuid, field text, value text, problem text)
 language plpgsql
@@ -43,7 +44,7 @@ begin
                 ('current_streak', case when %1$L = 'custom_users' then c.r ->> 'current_streak' end,
                  (c.u).current_streak::text = c.r ->> 'current_streak')
             ) v(field, raw, found)
-            where c.user_id is not null and v.raw is not null and v.found is not true
+            where c.user_id is not null and (c.u).deleted_at is null and v.raw is not null and v.found is not true
               and not exists (select from nura.legacy_conflicts x
                               where x.user_id = c.user_id and x.field = v.field
                                 and x.other_value = v.raw and x.other_source = %1$L)
@@ -57,7 +58,7 @@ begin
                                                then c.r - array['id', 'name', 'email', 'phone', 'created_at',
                                                                 'password_hash']
                                           end) e
-            where c.user_id is not null and e.value <> 'null'
+            where c.user_id is not null and (c.u).deleted_at is null and e.value <> 'null'
               and (case %3$L when 'chat' then (c.s).service_preferences else (c.s).service_metadata end) -> e.key
                   is distinct from e.value
               and not exists (select from nura.legacy_conflicts x
@@ -66,7 +67,7 @@ begin
             union all
             select %1$L, c.id, %6$L, c.r ->> 'notification_prefs', 'missing'
             from checked c
-            where %1$L = 'chat_users' and c.user_id is not null
+            where %1$L = 'chat_users' and c.user_id is not null and (c.u).deleted_at is null
               and jsonb_typeof(c.r -> 'notification_prefs') not in ('object', 'null')
               and not exists (select from nura.legacy_conflicts x
                               where x.user_id = c.user_id and x.field = %6$L and x.other_source = %1$L

@@ -51,6 +51,10 @@ begin
                 or (l.error_message is not null and l.error_message not like '_____: erased'))
     )
     select count(*) into v_count from gone;
+    -- the legacy values that lost are personal too (guarded: that table comes with migration 0003)
+    if v_count > 0 and to_regclass('nura.legacy_conflicts') is not null then
+        delete from nura.legacy_conflicts c where c.user_id = any (p_ids);
+    end if;
     return v_count;
 end
 $$;
