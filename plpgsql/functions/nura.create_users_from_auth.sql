@@ -20,9 +20,14 @@ declare
     v_fields jsonb;
 begin
     if to_regclass('nura.legacy_user_map') is not null then  -- the legacy import is installed
-        -- wait for an import batch in flight, which takes this lock exclusively: it then sees
-        -- this account, or this sees the people it made
-        perform pg_catalog.pg_advisory_xact_lock_shared(pg_catalog.hashtextextended('nura-users legacy people', 0));
+        if exists (select from nura.legacy_rows)
+           and current_setting('nura.in_legacy_batch', true) is distinct from 'on' then
+            -- an import is under way: wait for its batches in flight, which hold these locks
+            -- exclusively; then each sees the other's rows
+            perform pg_catalog.pg_advisory_xact_lock_shared(
+                        pg_catalog.hashtextextended('nura-users legacy people', slot))
+            from generate_series(0, 3) slot;
+        end if;
         for v_adopted in
             select n.id as auth_id, u.id as legacy_id, u.is_active
             from unnest(p_auth) n

@@ -21,7 +21,9 @@ begin
 
     -- Signups wait (at commit, in nura.create_users_from_auth) until this batch commits, so each
     -- sees the other: an account made since the plan is matched here, and one made after adopts.
-    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('nura-users legacy people', 0));
+    -- Batches running side by side take different slots of the lock, so they do not wait on
+    -- each other.
+    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('nura-users legacy people', p_batch % 4));
 
     create temp table legacy_batch on commit drop as
     select r.* from nura.legacy_rows r
@@ -39,7 +41,9 @@ begin
     update legacy_batch b set person_id = t.account from taken t where b.person_id = t.planned;
     analyze legacy_batch;
 
-    -- an account without its public.users row (drift) gets it first, from Auth
+    -- an account without its public.users row (drift) gets it first, from Auth (not waiting for
+    -- the other batches' locks, as a signup would: this batch holds one of them)
+    perform set_config('nura.in_legacy_batch', 'on', true);
     perform nura.create_users_from_auth(
         array(select a from auth.users a
               where a.id in (select b.person_id from legacy_batch b)
