@@ -11,7 +11,7 @@ import psycopg
 from yoyo import exceptions as yoyo_errors
 
 from . import migrate as installer
-from .config import ConfigError, database_url, listen_address, migrate_database_url
+from .config import ConfigError, database_url, listen_address, migrate_database_url, port_number
 from .localpg import LocalPostgresError
 
 
@@ -145,9 +145,9 @@ def _positive(text: str) -> int:
 
 
 def _port(text: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
+    if (port := port_number(text)) is None:
         raise argparse.ArgumentTypeError(f"not a port number: {text!r}")
-    return int(text)
+    return port
 
 
 _URL_PASSWORD = re.compile(r"([\w.%+-]+:)[^\s@/]+@")  # user:password@host

@@ -83,12 +83,16 @@ class ApiSettings:
                                   "(scheme, host and port only), nor *")
 
 
+def port_number(text: str) -> int | None:
+    """`text` as a TCP port, None if it is not one."""
+    return int(text) if text.isdigit() and 0 < int(text) < 65536 else None
+
+
 def listen_address(host: str | None, port: int | None) -> tuple[str, int]:
     """--host/--port, else HOST/PORT, else 127.0.0.1:8000."""
     host = host or os.environ.get("HOST", "").strip() or "127.0.0.1"
     if port is None:
         raw = os.environ.get("PORT", "").strip() or "8000"
-        if not raw.isdigit() or not 0 < int(raw) < 65536:
+        if (port := port_number(raw)) is None:
             raise ConfigError(f"PORT must be a port number, got {raw!r}")
-        port = int(raw)
     return host, port
