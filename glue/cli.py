@@ -46,6 +46,8 @@ def _status(args) -> int:
     for m in s.sync_metrics:
         print(f"sync from {m['source']}: {m['succeeded']}/{m['total']} succeeded "
               f"(success rate {m['success_rate']}), last failure {m['last_failure_at'] or 'never'}")
+    for line in s.legacy:
+        print(line)
     return 0
 
 
@@ -92,6 +94,29 @@ def _legacy_verify(args) -> int:
     return 1 if problems else 0
 
 
+def _legacy_switch(args) -> int:
+    from .legacy import LEGACY_TABLES, switch_legacy
+
+    for table, outcome in switch_legacy(migrate_database_url(), [args.table] if args.table else list(LEGACY_TABLES),
+                                        back=args.back):
+        print(f"{table}: {outcome}")
+    return 0
+
+
+def _legacy_repoint(args) -> int:
+    from .legacy import repoint_legacy
+
+    rows = repoint_legacy(migrate_database_url(), args.column, back=args.back)
+    if rows is None:
+        print(f"{args.column}: {'not repointed' if args.back else 'already repointed'}, nothing to do")
+    elif args.back:
+        print(f"{args.column}: {rows} rows hold their legacy ids again; its foreign key is back as it was")
+    else:
+        print(f"{args.column}: {rows} rows now hold user ids; its foreign key references public.users "
+              f"(on update cascade)")
+    return 0
+
+
 def _serve(args) -> int:
     from .serve import serve
 
@@ -126,6 +151,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(run=_legacy_import)
     legacy_commands.add_parser("verify", help="every legacy row mapped and every value kept; exit 1 if not"
                                ).set_defaults(run=_legacy_verify)
+    p = legacy_commands.add_parser("switch", help="put views over the normalized users in place of the legacy "
+                                   "tables (kept as legacy_<name>)")
+    p.add_argument("--table", choices=("chat_users", "voice_users", "custom_users"), help="only this table")
+    p.add_argument("--back", action="store_true", help="put the tables back, with what was written meanwhile")
+    p.set_defaults(run=_legacy_switch)
+    p = legacy_commands.add_parser("repoint", help="move a column holding legacy ids (and its foreign key) to "
+                                   "user ids")
+    p.add_argument("column", metavar="TABLE.COLUMN", help="e.g. conversations.user_id")
+    p.add_argument("--back", action="store_true", help="put the legacy ids and the foreign key back")
+    p.set_defaults(run=_legacy_repoint)
     p = commands.add_parser("serve", help="the HTTP API on a production WSGI server")
     p.add_argument("--host", help="the address to listen on (default: HOST, else 127.0.0.1)")
     p.add_argument("--port", type=_port, help="the port to listen on (default: PORT, else 8000)")
@@ -172,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         message = f"migration: {e}"
     except psycopg.Error as e:
         message = getattr(e.diag, "message_primary", None) or str(e)
+        if hint := getattr(e.diag, "message_hint", None):
+            message = f"{message} ({hint})"
     except KeyboardInterrupt:
         return 130
     lines = _redacted(message).strip().splitlines() or ["unknown error"]

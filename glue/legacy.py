@@ -1,6 +1,6 @@
-"""`nura-users legacy import` and `legacy verify`: the work is set-based SQL in the database
-(nura.legacy_prepare, nura.legacy_import_batch, nura.legacy_verify); this runs the batches, one
-transaction each, and reports."""
+"""`nura-users legacy ...`: the work is SQL in the database (nura.legacy_prepare,
+nura.legacy_import_batch, nura.legacy_verify, nura.legacy_switch, nura.legacy_repoint); this runs
+the import's batches, one transaction each, and reports."""
 
 from __future__ import annotations
 
@@ -91,3 +91,52 @@ def verify_legacy(url: str) -> list[tuple]:
     with psycopg.connect(url, autocommit=True) as conn:
         return conn.execute("select legacy_table, legacy_id, field, value, problem from nura.legacy_verify()"
                             " order by 1, 2, 3").fetchall()
+
+
+LEGACY_TABLES = ("chat_users", "voice_users", "custom_users")
+# Renaming a table and rewriting a column wait for every query on them; never queue the whole
+# application behind that for long.
+_LOCK_TIMEOUT = "set local lock_timeout = '10s'"
+
+
+def switch_legacy(url: str, tables: list[str], *, back: bool) -> list[tuple[str, str]]:
+    """Switches the tables to views over the normalized users (or back), all in one transaction."""
+    with psycopg.connect(url, prepare_threshold=None) as conn:
+        conn.execute(_LOCK_TIMEOUT)
+        return [(table, conn.execute("select nura.legacy_switch(%s, %s)", (table, back)).fetchone()[0])
+                for table in tables]
+
+
+def repoint_legacy(url: str, target: str, *, back: bool) -> int | None:
+    """Rewrites [schema.]table.column from legacy ids to user ids (or back); None if there was
+    nothing to do."""
+    *table, column = target.split(".")
+    if len(table) not in (1, 2) or not all(table) or not column:
+        raise MigrateError(f"not TABLE.COLUMN: {target!r}")
+    schema, name = table if len(table) == 2 else ("public", table[0])
+    with psycopg.connect(url, prepare_threshold=None) as conn:
+        conn.execute(_LOCK_TIMEOUT)
+        relation = conn.execute("select to_regclass(format('%%I.%%I', %s::text, %s::text))::text",
+                                (schema, name)).fetchone()[0]
+        if relation is None:
+            raise MigrateError(f"no table {schema}.{name}")
+        return conn.execute("select nura.legacy_repoint(%s::regclass, %s, %s)", (relation, column, back)).fetchone()[0]
+
+
+def legacy_state(conn: psycopg.Connection) -> list[str]:
+    """One line per legacy table present and per repointed column, for `status`."""
+    lines = []
+    for table in LEGACY_TABLES:
+        switched, present = conn.execute("select nura.legacy_switched(%s), nura.legacy_source(%s) is not null",
+                                         (table, table)).fetchone()
+        if switched:
+            lines.append(f"legacy {table}: switched (a view over the normalized users; the table is kept as "
+                         f"legacy_{table})")
+        elif present:
+            lines.append(f"legacy {table}: the table")
+    for table, column, legacy_table, rows, when in conn.execute(
+            "select format('%I.%I', table_schema, table_name), column_name, legacy_table, rows_rewritten, repointed_at"
+            " from nura.legacy_repoints order by 1, 2"):
+        lines.append(f"legacy repoint {table}.{column}: user ids (was {legacy_table} ids; {rows} rows rewritten "
+                     f"{when:%Y-%m-%d %H:%M})")
+    return lines

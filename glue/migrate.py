@@ -43,6 +43,7 @@ class Status:
     triggers: dict[str, bool] = field(default_factory=dict)
     drift: int | None = None
     sync_metrics: list[dict] = field(default_factory=list)
+    legacy: list[str] = field(default_factory=list)
 
 
 def _migrations():
@@ -162,4 +163,8 @@ def status(url: str) -> Status:
             result.triggers = {t: t not in missing for t in result.triggers}
             cur = conn.cursor(row_factory=dict_row)
             result.sync_metrics = cur.execute("select * from nura.sync_metrics order by source").fetchall()
+            if conn.execute("select to_regclass('nura.legacy_repoints') is not null").fetchone()[0]:
+                from .legacy import legacy_state  # it imports this module
+
+                result.legacy = legacy_state(conn)
     return result

@@ -1,7 +1,7 @@
 """The seed's legacy tables, and a seeded generator of the mess real legacy data holds: emails
 differing in case and whitespace, the same person twice in a table, phones with and without a
 country code, shared phones, nulls, rows without an email, people with no Supabase account (and
-some with one), custom rows pointing at nobody, extra columns."""
+some with one), custom rows pointing at nobody, extra columns (in all three tables)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ from datetime import datetime, timedelta, timezone
 LEGACY_TABLES = """
 create table public.chat_users (
     id uuid primary key, email text, full_name text, phone_number text, password_hash text,
-    privacy_settings jsonb, notification_prefs jsonb, is_active boolean, created_at timestamptz);
+    privacy_settings jsonb, notification_prefs jsonb, is_active boolean, created_at timestamptz, locale text);
 create table public.voice_users (
     id uuid primary key, name text, email text, phone text, password_hash text, created_at timestamptz,
     preferred_voice text, call_minutes integer);
-create table public.custom_users (user_id uuid, full_name text, current_streak integer, xp integer);
+create table public.custom_users (user_id uuid, full_name text, current_streak integer, xp integer, team text);
 create table public.conversations (
     id bigint generated always as identity primary key, user_id uuid references public.chat_users (id), body text);
 """
@@ -26,6 +26,8 @@ CHAT = ("id", "email", "full_name", "phone_number", "password_hash", "privacy_se
         "is_active", "created_at")
 VOICE = ("id", "name", "email", "phone", "password_hash", "created_at", "preferred_voice", "call_minutes")
 CUSTOM = ("user_id", "full_name", "current_streak", "xp")
+# the columns beyond the seed's the generator fills
+CHAT_EXTRA, CUSTOM_EXTRA = CHAT + ("locale",), CUSTOM + ("team",)
 
 
 def create_tables(conn) -> None:
@@ -67,7 +69,7 @@ def messy(seed: int, people: int, auth_emails: list[str]) -> dict[str, list[tupl
             chat.append((chat_ids[-1], spelled(email) if email else None, name if rng.random() > 0.2 else f"Other {n}",
                          phone(), hashed(), rng.choice([None, {"show_email": rng.random() > 0.5}, '"not an object"']),
                          rng.choice([None, {"email": True}, {"email": False, "push": True}, ["a", "list"]]),
-                         rng.choice([True, True, False, None]), when()))
+                         rng.choice([True, True, False, None]), when(), rng.choice([None, "de-DE", "en"])))
         voice_ids = []
         for _ in range(rng.choice([0, 1, 1, 2])):
             voice_ids.append(uuid.uuid4())
@@ -75,12 +77,13 @@ def messy(seed: int, people: int, auth_emails: list[str]) -> dict[str, list[tupl
                           phone(), hashed(), when(), rng.choice([None, "alloy", "echo"]), rng.choice([None, 0, 42])))
         if rng.random() < 0.3 and (chat_ids or voice_ids):
             custom.append((rng.choice(chat_ids + voice_ids), rng.choice([name, None, "Custom Name"]),
-                           rng.randrange(0, 30), rng.choice([0, rng.randrange(1, 5000), None])))
+                           rng.randrange(0, 30), rng.choice([0, rng.randrange(1, 5000), None]),
+                           rng.choice([None, "red", "blue"])))
     for _ in range(max(1, people // 50)):  # custom rows pointing at nobody
-        custom.append((uuid.uuid4(), "Nobody", 1, 10))
+        custom.append((uuid.uuid4(), "Nobody", 1, 10, None))
     return {"chat_users": chat, "voice_users": voice, "custom_users": custom}
 
 
 def load(conn, data: dict[str, list[tuple]]) -> None:
-    for table, columns in (("chat_users", CHAT), ("voice_users", VOICE), ("custom_users", CUSTOM)):
+    for table, columns in (("chat_users", CHAT_EXTRA), ("voice_users", VOICE), ("custom_users", CUSTOM_EXTRA)):
         insert(conn, table, columns, data[table])

@@ -4,14 +4,23 @@ adoption at signup."""
 
 from __future__ import annotations
 
+import os
+import signal
+import subprocess
+import sys
+import time
 import uuid
 
 import psycopg
 import pytest
 
 from glue import cli
+from glue import migrate as installer
+from glue import supabase_standin
+from glue.localpg import LocalPostgres, bindir
 from glue.legacy import import_legacy, verify_legacy
 from tests import legacy_data
+from tests.conftest import FAST_SETTINGS
 
 
 @pytest.fixture
@@ -260,3 +269,75 @@ def test_deleting_a_user_erases_their_legacy_conflicts_too(legacy_db):
 ])
 def test_phones_are_made_e164_without_guessing(db, raw, e164):
     assert db.one("select nura.legacy_phone(%s)", (raw,))[0] == e164
+
+
+def _postmaster(pg: LocalPostgres) -> subprocess.Popen:
+    """The server as a child of this process (pg_ctl would leave it to init, which here may never
+    reap it once killed, so a restart would see it still 'running')."""
+    command = [str(bindir() / "postgres"), "-D", str(pg.data_dir), "-p", str(pg.port),
+               "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={pg.data_dir}",
+               *(arg for setting in FAST_SETTINGS for arg in ("-c", setting))]
+    if os.geteuid() == 0:
+        command = ["runuser", "-u", "postgres", "--", *command]
+    server = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(300):
+        try:
+            psycopg.connect(pg.url(), connect_timeout=1).close()
+            return server
+        except psycopg.OperationalError:
+            time.sleep(0.1)
+    raise AssertionError("the server did not start")
+
+
+def _kill_server(pg: LocalPostgres, server: subprocess.Popen) -> None:
+    """SIGKILL the postmaster and every backend, as the OOM killer would."""
+    postmaster = int((pg.data_dir / "postmaster.pid").read_text().split()[0])
+    os.kill(postmaster, signal.SIGSTOP)  # so it restarts nothing while its backends die
+    subprocess.run(["pkill", "-9", "-P", str(postmaster)], check=False)
+    os.kill(postmaster, signal.SIGKILL)
+    if server.pid != postmaster:
+        os.kill(server.pid, signal.SIGCONT)  # runuser stops itself when its child stops
+    server.wait(timeout=30)
+
+
+def test_killing_the_server_mid_import_then_running_again_ends_complete():
+    pg = LocalPostgres.throwaway()
+    server = None
+    try:
+        pg.init()
+        server = _postmaster(pg)
+        supabase_standin.install(pg.url(), "app")
+        url = pg.url("postgres", "app")
+        installer.migrate(url)
+        with psycopg.connect(url, autocommit=True) as conn:
+            legacy_data.create_tables(conn)
+            legacy_data.load(conn, legacy_data.messy(seed=11, people=3000, auth_emails=[]))
+        command = [sys.executable, "-m", "glue.cli", "legacy", "import", "--batch-size", "20"]
+        env = {**os.environ, "MIGRATE_DATABASE_URL": url}
+        with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as run:
+            for _ in range(5):
+                assert run.stdout.readline().startswith("batch ")
+            _kill_server(pg, server)
+            _, err = run.communicate(timeout=60)
+        assert run.returncode == 1 and err.startswith("nura-users: error: ") and err.count("\n") == 1
+        server = _postmaster(pg)  # crash recovery
+        with psycopg.connect(url, autocommit=True) as conn:
+            assert 0 < conn.execute("select count(*) from nura.legacy_user_map").fetchone()[0]
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 0, done.stderr
+        assert verify_legacy(url) == []
+        with psycopg.connect(url, autocommit=True) as conn:
+            rows = sum(conn.execute(f"select count(distinct {key}) from public.{table}").fetchone()[0]
+                       for table, key in (("chat_users", "id"), ("voice_users", "id"), ("custom_users", "user_id")))
+            assert conn.execute("select count(*) from nura.legacy_user_map").fetchone()[0] == rows
+            # one row and one log row per person: nothing twice
+            assert conn.execute("select count(*) = count(distinct lower(email)) from public.users"
+                                " where email is not null").fetchone()[0]
+            assert conn.execute("select count(*) from public.user_sync_logs where source = 'legacy_migration'"
+                                ).fetchone()[0] == \
+                conn.execute("select count(*) from public.users where origin = 'legacy_migration'").fetchone()[0]
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        pg.discard()

@@ -153,7 +153,12 @@ def test_status_reports_migrations_triggers_drift_and_success(db, run):
 def test_rollback_refuses_to_drop_rows_then_removes_everything(db, run):
     uid = db.auth.email_signup("keep@example.com")
     with db.connect() as conn:
-        conn.execute("insert into nura.legacy_user_map values ('chat_users', %s, %s)", (uid, uid))
+        conn.execute("insert into nura.legacy_user_map values ('chat_users', %s, %s, 'digest')", (uid, uid))
+    code, _, err = run(db, "rollback")
+    assert code == 1 and "nura.legacy_user_map.row_digest" in err and err.count("\n") == 1
+    with db.connect() as conn:
+        conn.execute("update nura.legacy_user_map set row_digest = null")
+    assert run(db, "rollback")[:2] == (0, "rolled back: 0004.legacy-switch\n")
     code, _, err = run(db, "rollback")
     assert code == 1 and "nura.legacy_user_map" in err and err.count("\n") == 1
     with db.connect() as conn:

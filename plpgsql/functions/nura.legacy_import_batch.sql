@@ -14,10 +14,10 @@ declare
     v_created integer;
     v_profiles integer;
     v_conflicts integer;
-    v_more integer;
 begin
     drop table if exists pg_temp.legacy_batch, pg_temp.legacy_people, pg_temp.legacy_candidates,
-        pg_temp.legacy_winners, pg_temp.legacy_values, pg_temp.legacy_entries, pg_temp.legacy_entry_winners;
+        pg_temp.legacy_winners, pg_temp.legacy_values, pg_temp.legacy_entries, pg_temp.legacy_entry_winners,
+        pg_temp.legacy_lost;
 
     -- Signups wait (at commit, in nura.create_users_from_auth) until this batch commits, so each
     -- sees the other: an account made since the plan is matched here, and one made after adopts.
@@ -28,8 +28,9 @@ begin
     create temp table legacy_batch on commit drop as
     select r.* from nura.legacy_rows r
     where r.batch = p_batch
-      and not exists (select from nura.legacy_user_map m
-                      where m.legacy_table = r.legacy_table and m.legacy_id = r.legacy_id);
+      and not exists (select from nura.legacy_user_map m  -- imported, and unchanged since
+                      where m.legacy_table = r.legacy_table and m.legacy_id = r.legacy_id
+                        and coalesce(m.row_digest, r.row_digest) = r.row_digest);
 
     -- accounts made since nura.legacy_prepare planned these people take them over
     with taken as (
@@ -103,13 +104,24 @@ begin
              c.created_at nulls last, c.legacy_id;
     analyze legacy_winners;
 
-    insert into nura.legacy_conflicts (user_id, field, kept_value, kept_source, other_value, other_source)
+    create temp table legacy_lost on commit drop
+        as select * from nura.legacy_conflicts with no data;
+    insert into legacy_lost (user_id, field, kept_value, kept_source, other_value, other_source)
     select c.person_id, c.field, w.value, coalesce(w.source, case when p.deleted then 'deleted' end), c.raw, c.source
     from legacy_candidates c
     join legacy_people p on p.person_id = c.person_id
     left join legacy_winners w on w.person_id = c.person_id and w.field = c.field
-    where c.precedence > 0 and (c.value is null or c.value is distinct from w.value);
-    get diagnostics v_conflicts = row_count;
+    where c.precedence > 0 and (c.value is null or c.value is distinct from w.value)
+    union all  -- a row imported before whose email has changed since
+    select p.person_id, 'email', p.existing ->> 'email', 'users', b.email, b.legacy_table
+    from legacy_batch b join legacy_people p on p.person_id = b.person_id
+    where b.email is distinct from lower(p.existing ->> 'email') and b.email is not null
+      and p.existing is not null and not p.deleted
+    union all  -- custom_users' extra columns have no normalized home: recorded, kept in the table
+    select b.person_id, 'custom_users.' || e.key, null, null, e.value #>> '{}', b.legacy_table
+    from legacy_batch b join legacy_people p on p.person_id = b.person_id
+    cross join lateral jsonb_each(b.row_data - array['user_id', 'full_name', 'current_streak', 'xp']) e
+    where b.legacy_table = 'custom_users' and e.value <> 'null' and not p.deleted;
 
     -- the winning legacy values, a row per person
     create temp table legacy_values on commit drop as
@@ -146,66 +158,82 @@ begin
       from legacy_values w join legacy_people p on p.person_id = w.person_id and p.existing is not null
      where u.id = w.person_id;
 
-    -- profiles: chat notification_prefs -> the chat profile's service_preferences, voice columns
-    -- beyond the seed's -> the voice profile's service_metadata; keys the profile holds already win
+    -- profiles: chat notification_prefs -> the chat profile's service_preferences, the columns
+    -- of chat_users and voice_users beyond the seed's -> that profile's service_metadata; keys
+    -- the profile holds already win
     create temp table legacy_entries on commit drop as
-    select b.person_id, 'chat'::text as service_type, e.key, e.value, b.legacy_table as source, b.precedence,
-           b.created_at, b.legacy_id
+    select b.person_id, 'chat.service_preferences'::text as field, e.key, e.value, b.legacy_table as source,
+           b.precedence, b.created_at, b.legacy_id
     from legacy_batch b cross join lateral jsonb_each(b.row_data -> 'notification_prefs') e
     where b.legacy_table = 'chat_users' and jsonb_typeof(b.row_data -> 'notification_prefs') = 'object'
     union all
-    select b.person_id, 'voice', e.key, e.value, b.legacy_table, b.precedence, b.created_at, b.legacy_id
+    select b.person_id, 'chat.service_metadata', e.key, e.value, b.legacy_table, b.precedence, b.created_at, b.legacy_id
+    from legacy_batch b
+    cross join lateral jsonb_each(b.row_data - array['id', 'email', 'full_name', 'phone_number', 'privacy_settings',
+                                                     'notification_prefs', 'is_active', 'created_at']) e
+    where b.legacy_table = 'chat_users' and e.value <> 'null'
+    union all
+    select b.person_id, 'voice.service_metadata', e.key, e.value, b.legacy_table, b.precedence, b.created_at,
+           b.legacy_id
     from legacy_batch b
     cross join lateral jsonb_each(b.row_data - array['id', 'name', 'email', 'phone', 'created_at']) e
     where b.legacy_table = 'voice_users' and e.value <> 'null'
     union all
-    select s.user_id, s.service_type, e.key, e.value, 'users', 0, null, null
+    select s.user_id, s.service_type || x.column_name, e.key, e.value, 'users', 0, null, null
     from public.user_service_profiles s
     join legacy_people p on p.person_id = s.user_id
-    cross join lateral jsonb_each(case s.service_type when 'chat' then s.service_preferences
-                                                      else s.service_metadata end) e
+    cross join lateral (values ('.service_preferences', s.service_preferences),
+                               ('.service_metadata', s.service_metadata)) x(column_name, entries)
+    cross join lateral jsonb_each(x.entries) e
     where s.service_type in ('chat', 'voice');
     analyze legacy_entries;
 
     create temp table legacy_entry_winners on commit drop as
-    select distinct on (e.person_id, e.service_type, e.key) e.*
+    select distinct on (e.person_id, e.field, e.key) e.*
     from legacy_entries e
-    order by e.person_id, e.service_type, e.key, e.precedence, e.created_at nulls last, e.legacy_id;
+    order by e.person_id, e.field, e.key, e.precedence, e.created_at nulls last, e.legacy_id;
     analyze legacy_entry_winners;
 
-    insert into nura.legacy_conflicts (user_id, field, kept_value, kept_source, other_value, other_source)
-    select e.person_id, e.service_type || case e.service_type when 'chat' then '.service_preferences'
-                                                             else '.service_metadata' end,
-           jsonb_build_object(w.key, w.value)::text, w.source, jsonb_build_object(e.key, e.value)::text, e.source
+    insert into legacy_lost (user_id, field, kept_value, kept_source, other_value, other_source)
+    select e.person_id, e.field, jsonb_build_object(w.key, w.value)::text, w.source,
+           jsonb_build_object(e.key, e.value)::text, e.source
     from legacy_entries e
-    join legacy_entry_winners w using (person_id, service_type, key)
+    join legacy_entry_winners w using (person_id, field, key)
     where e.precedence > 0 and e.value <> w.value
     union all
     select b.person_id, 'chat.service_preferences', null, null, b.row_data ->> 'notification_prefs', b.legacy_table
     from legacy_batch b
     where b.legacy_table = 'chat_users' and jsonb_typeof(b.row_data -> 'notification_prefs') not in ('object', 'null');
-    get diagnostics v_more = row_count;
-    v_conflicts := v_conflicts + v_more;
+
+    -- a row imported again (it changed) finds most of its conflicts recorded already
+    insert into nura.legacy_conflicts (user_id, field, kept_value, kept_source, other_value, other_source)
+    select l.* from legacy_lost l join legacy_people p on p.person_id = l.user_id
+    where p.existing is null
+       or not exists (select from nura.legacy_conflicts x
+                      where x.user_id = l.user_id and x.field = l.field and x.other_source = l.other_source
+                        and x.other_value = l.other_value);
+    get diagnostics v_conflicts = row_count;
 
     insert into public.user_service_profiles as s (user_id, service_type, service_preferences, service_metadata)
-    select x.person_id, x.service_type,
-           case x.service_type when 'chat' then coalesce(w.entries, '{}') else '{}' end,
-           case x.service_type when 'voice' then coalesce(w.entries, '{}') else '{}' end
+    select x.person_id, x.service_type, coalesce(w.preferences, '{}'), coalesce(w.metadata, '{}')
     from (select distinct b.person_id, case b.legacy_table when 'chat_users' then 'chat' else 'voice' end as service_type
           from legacy_batch b join legacy_people p on p.person_id = b.person_id
           where b.legacy_table in ('chat_users', 'voice_users') and not p.deleted) x
-    left join (select person_id, service_type, jsonb_object_agg(key, value) as entries
+    left join (select person_id, split_part(field, '.', 1) as service_type,
+                      jsonb_object_agg(key, value) filter (where field like '%.service_preferences') as preferences,
+                      jsonb_object_agg(key, value) filter (where field like '%.service_metadata') as metadata
                from legacy_entry_winners where precedence > 0
-               group by person_id, service_type) w using (person_id, service_type)
+               group by 1, 2) w using (person_id, service_type)
     on conflict (user_id, service_type) do update
        set service_preferences = s.service_preferences || excluded.service_preferences,
            service_metadata = s.service_metadata || excluded.service_metadata,
            updated_at = now();
     get diagnostics v_profiles = row_count;
 
-    insert into nura.legacy_user_map (legacy_table, legacy_id, user_id)
-    select distinct b.legacy_table, b.legacy_id, b.person_id from legacy_batch b
-    on conflict do nothing;
+    insert into nura.legacy_user_map (legacy_table, legacy_id, user_id, row_digest)
+    select distinct on (b.legacy_table, b.legacy_id) b.legacy_table, b.legacy_id, b.person_id, b.row_digest
+    from legacy_batch b
+    on conflict (legacy_table, legacy_id) do update set row_digest = excluded.row_digest;
 
     insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
     select p.person_id, 'legacy_import', 'legacy_migration',

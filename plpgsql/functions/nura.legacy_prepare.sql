@@ -1,7 +1,8 @@
 -- The legacy import's first step: every row of public.chat_users, voice_users and custom_users
 -- (those present) into nura.legacy_rows in one shape, each with the person it belongs to, and
 -- the people cut into batches of p_batch_size. Deterministic, so a run after a crash plans the
--- same people; a row imported before keeps the user it became.
+-- same people; a row imported before keeps the user it became (and is imported again only when
+-- it changed since: nura.legacy_user_map keeps a digest of each row as imported).
 -- People: a normalized email is one person, whose id is the non-SSO, not deleted auth user's
 -- with that email, else the user an earlier run made for it, else the first chat row's (then
 -- voice's) by created_at; a row without an email is a person of its own; custom_users.user_id
@@ -14,23 +15,32 @@ set search_path = ''
 as $$
 declare
     v_table text;
+    v_source regclass;
 begin
     if p_batch_size is null or p_batch_size < 1 then
         perform nura.raise_error('PT400', 'the batch size must be a positive number');
     end if;
     truncate nura.legacy_rows;
     foreach v_table in array array['chat_users', 'voice_users', 'custom_users'] loop
-        continue when to_regclass('public.' || v_table) is null;
+        v_source := nura.legacy_source(v_table);  -- the kept table while switched
+        continue when v_source is null;
         -- rows as jsonb: the tables' extra columns and column types vary; hashes never leave
         execute format(
-            'insert into nura.legacy_rows (legacy_table, legacy_id, precedence, row_data, email, created_at)
-             select %L, (r ->> %L)::uuid, %s, r - ''password_hash'',
-                    nura.normalized_email(r ->> ''email''), (r ->> ''created_at'')::timestamptz
-             from public.%I t, to_jsonb(t) r
+            'insert into nura.legacy_rows (legacy_table, legacy_id, precedence, row_data, row_digest, email, created_at)
+             select %L, (r ->> %L)::uuid, %s, r, md5(r::text), nura.normalized_email(r ->> ''email''),
+                    (r ->> ''created_at'')::timestamptz
+             from %s t, lateral (select to_jsonb(t) - ''password_hash'') x(r)
              where r ->> %2$L is not null',
             v_table, case v_table when 'custom_users' then 'user_id' else 'id' end,
-            array_position(array['chat_users', 'voice_users', 'custom_users'], v_table), v_table);
+            array_position(array['chat_users', 'voice_users', 'custom_users'], v_table), v_source);
     end loop;
+
+    -- one digest for rows sharing an id (custom_users may repeat a user_id): they are imported together
+    update nura.legacy_rows r set row_digest = d.digest
+      from (select legacy_id, md5(string_agg(row_digest, '' order by row_digest)) as digest
+            from nura.legacy_rows where legacy_table = 'custom_users'
+            group by legacy_id having count(*) > 1) d
+     where r.legacy_table = 'custom_users' and r.legacy_id = d.legacy_id;
 
     -- rows imported before keep their user
     update nura.legacy_rows r set person_id = m.user_id

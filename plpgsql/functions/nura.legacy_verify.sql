@@ -1,10 +1,12 @@
--- The legacy import's proof, independent of how it was done: read straight from the legacy
--- tables, every row must be in nura.legacy_user_map, and every non-null value it holds (but the
--- password hash, the id and created_at) must be in the user it became (phones as E.164, emails
--- normalized, notification_prefs keys in the chat profile, voice's extra columns in the voice
--- profile) or recorded in nura.legacy_conflicts; a deleted user's values are erased, not missing.
--- One row per row or value that is not.
-create or replace function nura.legacy_verify()
+-- The legacy import's proof, written apart from it: read straight from the legacy tables (the
+-- kept ones while switched), every row must be in nura.legacy_user_map, and every non-null value
+-- it holds (but the password hash, the id and created_at) must be in the user it became (phones
+-- as E.164, emails trimmed and lower-cased, notification_prefs keys in the chat profile's
+-- preferences, the columns beyond the seed's in the chat or voice profile's metadata) or be
+-- recorded in nura.legacy_conflicts (custom_users' extra columns always are), or have been there
+-- and been replaced by a later write the sync log shows; a deleted user's values are erased, not
+-- missing. One row per row or value that is not; p_table checks one table.
+create or replace function nura.legacy_verify(p_table text default null)
 returns table (legacy_table text, legacy_id uuid, field text, value text, problem text)
 language plpgsql
 stable
@@ -12,12 +14,14 @@ set search_path = ''
 as $$
 declare
     v_table text;
+    v_source regclass;
 begin
     foreach v_table in array array['chat_users', 'voice_users', 'custom_users'] loop
-        continue when to_regclass('public.' || v_table) is null;
+        v_source := nura.legacy_source(v_table);
+        continue when v_source is null or v_table is distinct from coalesce(p_table, v_table);
         return query execute format($q$
             with legacy as (
-                select r, (r ->> %2$L)::uuid as id from public.%1$I t, to_jsonb(t) r
+                select r, (r ->> %2$L)::uuid as id from %6$s t, to_jsonb(t) r
             ), checked as (
                 select l.id, m.user_id, u, s, l.r
                 from legacy l
@@ -32,54 +36,75 @@ begin
             select %1$L, c.id, v.field, v.raw, 'missing'
             from checked c
             cross join lateral (values
-                ('email', nura.normalized_email(c.r ->> 'email'),
-                 nura.normalized_email(c.r ->> 'email') = lower((c.u).email)),
-                ('full_name', c.r ->> %4$L, (c.u).full_name = c.r ->> %4$L),
-                ('phone_number', c.r ->> %5$L, (c.u).phone_number = nura.legacy_phone(c.r ->> %5$L)),
-                ('privacy_settings', case when %1$L = 'chat_users' then c.r ->> 'privacy_settings' end,
-                 (c.u).privacy_settings = c.r -> 'privacy_settings'),
-                ('is_active', case when %1$L = 'chat_users' then c.r ->> 'is_active' end,
-                 (c.u).is_active::text = c.r ->> 'is_active'),
-                ('xp', case when %1$L = 'custom_users' then c.r ->> 'xp' end, (c.u).xp::text = c.r ->> 'xp'),
-                ('current_streak', case when %1$L = 'custom_users' then c.r ->> 'current_streak' end,
-                 (c.u).current_streak::text = c.r ->> 'current_streak')
-            ) v(field, raw, found)
-            where c.user_id is not null and (c.u).deleted_at is null and v.raw is not null and v.found is not true
+                ('email', c.r ->> 'email', to_jsonb(nullif(lower(regexp_replace(c.r ->> 'email', '^\s+|\s+$', '', 'g')), ''))),
+                ('full_name', c.r ->> %4$L, c.r -> %4$L),
+                -- E.164: a leading + or 00, then the digits ("(0)" is a trunk prefix, not a digit)
+                ('phone_number', c.r ->> %5$L,
+                 case when c.r ->> %5$L ~ '^\s*(\+|00)'
+                      then to_jsonb('+' || regexp_replace(regexp_replace(c.r ->> %5$L, '^\s*(\+|00)|\(0\)', '', 'g'),
+                                                          '[^0-9]', '', 'g')) end),
+                ('privacy_settings', case when %1$L = 'chat_users' then c.r ->> 'privacy_settings' end, c.r -> 'privacy_settings'),
+                ('is_active', case when %1$L = 'chat_users' then c.r ->> 'is_active' end, c.r -> 'is_active'),
+                ('xp', case when %1$L = 'custom_users' then c.r ->> 'xp' end, c.r -> 'xp'),
+                ('current_streak', case when %1$L = 'custom_users' then c.r ->> 'current_streak' end, c.r -> 'current_streak')
+            ) v(field, raw, normalized)
+            where c.user_id is not null and (c.u).deleted_at is null and v.raw is not null
+              and (v.field <> 'email' or v.normalized is not null)
+              and (to_jsonb(c.u) -> v.field is distinct from v.normalized or v.normalized is null)
+              and not (v.field = 'email' and lower((c.u).email) = v.normalized #>> '{}')
               and not exists (select from nura.legacy_conflicts x
                               where x.user_id = c.user_id and x.field = v.field
-                                and x.other_value = v.raw and x.other_source = %1$L)
+                                and x.other_value in (v.raw, v.normalized #>> '{}') and x.other_source = %1$L)
+              -- or it was there, and a later write replaced it
+              and not exists (select from public.user_sync_logs g
+                              where g.user_id = c.user_id and g.before_data -> v.field = v.normalized)
             union all
-            select %1$L, c.id, %6$L, jsonb_build_object(e.key, e.value)::text, 'missing'
+            select %1$L, c.id, e.field, jsonb_build_object(e.key, e.value)::text, 'missing'
             from checked c
-            cross join lateral jsonb_each(case when %1$L = 'chat_users'
-                                               and jsonb_typeof(c.r -> 'notification_prefs') = 'object'
-                                               then c.r -> 'notification_prefs'
-                                               when %1$L = 'voice_users'
-                                               then c.r - array['id', 'name', 'email', 'phone', 'created_at',
-                                                                'password_hash']
-                                          end) e
+            cross join lateral (
+                select 'chat.service_preferences', p.key, p.value
+                from jsonb_each(case when jsonb_typeof(c.r -> 'notification_prefs') = 'object'
+                                     then c.r -> 'notification_prefs' end) p
+                union all
+                select %3$L || '.service_metadata', x.key, x.value
+                from jsonb_each(case %1$L
+                    when 'chat_users' then c.r - array['id', 'email', 'full_name', 'phone_number', 'password_hash',
+                                                       'privacy_settings', 'notification_prefs', 'is_active', 'created_at']
+                    when 'voice_users' then c.r - array['id', 'name', 'email', 'phone', 'password_hash', 'created_at']
+                    end) x
+            ) e(field, key, value)
             where c.user_id is not null and (c.u).deleted_at is null and e.value <> 'null'
-              and (case %3$L when 'chat' then (c.s).service_preferences else (c.s).service_metadata end) -> e.key
-                  is distinct from e.value
+              and (case e.field when 'chat.service_preferences' then (c.s).service_preferences
+                                else (c.s).service_metadata end) -> e.key is distinct from e.value
               and not exists (select from nura.legacy_conflicts x
-                              where x.user_id = c.user_id and x.field = %6$L and x.other_source = %1$L
+                              where x.user_id = c.user_id and x.field = e.field and x.other_source = %1$L
                                 and x.other_value = jsonb_build_object(e.key, e.value)::text)
+              and not exists (select from public.user_sync_logs g
+                              where g.user_id = c.user_id and g.before_data -> e.field -> e.key = e.value)
             union all
-            select %1$L, c.id, %6$L, c.r ->> 'notification_prefs', 'missing'
+            select %1$L, c.id, 'chat.service_preferences', c.r ->> 'notification_prefs', 'missing'
             from checked c
             where %1$L = 'chat_users' and c.user_id is not null and (c.u).deleted_at is null
               and jsonb_typeof(c.r -> 'notification_prefs') not in ('object', 'null')
               and not exists (select from nura.legacy_conflicts x
-                              where x.user_id = c.user_id and x.field = %6$L and x.other_source = %1$L
-                                and x.other_value = c.r ->> 'notification_prefs')
+                              where x.user_id = c.user_id and x.field = 'chat.service_preferences'
+                                and x.other_source = %1$L and x.other_value = c.r ->> 'notification_prefs')
+            union all
+            select %1$L, c.id, 'custom_users.' || x.key, x.value #>> '{}', 'missing'
+            from checked c
+            cross join lateral jsonb_each(c.r - array['user_id', 'full_name', 'current_streak', 'xp']) x
+            where %1$L = 'custom_users' and c.user_id is not null and (c.u).deleted_at is null and x.value <> 'null'
+              and not exists (select from nura.legacy_conflicts k
+                              where k.user_id = c.user_id and k.field = 'custom_users.' || x.key
+                                and k.other_source = %1$L and k.other_value = x.value #>> '{}')
             $q$,
             v_table, case v_table when 'custom_users' then 'user_id' else 'id' end,
             case v_table when 'chat_users' then 'chat' when 'voice_users' then 'voice' end,
             case v_table when 'voice_users' then 'name' else 'full_name' end,
             case v_table when 'chat_users' then 'phone_number' when 'voice_users' then 'phone' end,
-            case v_table when 'voice_users' then 'voice.service_metadata' else 'chat.service_preferences' end);
+            v_source);
     end loop;
 end
 $$;
-comment on function nura.legacy_verify() is 'Legacy import: every legacy row mapped and every value kept or recorded as a conflict.';
-revoke all on function nura.legacy_verify() from public;
+comment on function nura.legacy_verify(text) is 'Legacy import: every legacy row mapped and every value kept or recorded as a conflict.';
+revoke all on function nura.legacy_verify(text) from public;

@@ -1,0 +1,15 @@
+-- Legacy tables and dependent columns go back first: the views and foreign keys depend on
+-- what the earlier rollbacks drop.
+do $$
+begin
+    perform nura.legacy_repoint(format('%I.%I', table_schema, table_name)::regclass, column_name, true)
+    from nura.legacy_repoints;
+    perform nura.legacy_switch(t, true)
+    from unnest(array['chat_users', 'voice_users', 'custom_users']) t
+    where nura.legacy_switched(t);
+end
+$$;
+drop table nura.legacy_repoint_values;
+drop table nura.legacy_repoints;
+alter table nura.legacy_rows drop column row_digest;
+alter table nura.legacy_user_map drop column row_digest;
