@@ -103,8 +103,7 @@ def switch_legacy(url: str, tables: list[str], *, back: bool) -> list[tuple[str,
     """Switches the tables to views over the normalized users (or back), all in one transaction."""
     with psycopg.connect(url, prepare_threshold=None) as conn:
         conn.execute(_LOCK_TIMEOUT)
-        return [(table, conn.execute("select nura.legacy_switch(%s, %s)", (table, back)).fetchone()[0])
-                for table in tables]
+        return conn.execute("select legacy_table, outcome from nura.legacy_switch(%s, %s)", (tables, back)).fetchall()
 
 
 def repoint_legacy(url: str, target: str, *, back: bool) -> int | None:

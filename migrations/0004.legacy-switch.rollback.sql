@@ -4,11 +4,15 @@ do $$
 begin
     perform nura.legacy_repoint(format('%I.%I', table_schema, table_name)::regclass, column_name, true)
     from nura.legacy_repoints;
-    perform nura.legacy_switch(t, true)
-    from unnest(array['chat_users', 'voice_users', 'custom_users']) t
-    where nura.legacy_switched(t);
+    perform nura.legacy_switch(array['chat_users', 'voice_users', 'custom_users'], true);
 end
 $$;
+-- Functions that read what this drops; an earlier release's migrate re-creates its own.
+drop function nura.legacy_switch(text[], boolean);
+drop function nura.legacy_repoint(regclass, text, boolean);
+drop function nura.legacy_verify(text);
+drop function nura.legacy_prepare(integer);
+drop function nura.legacy_import_batch(integer);
 drop table nura.legacy_repoint_values;
 drop table nura.legacy_repoints;
 alter table nura.legacy_rows drop column row_digest;

@@ -23,9 +23,9 @@ create table nura.legacy_repoint_values (
     table_schema text not null,
     table_name text not null,
     column_name text not null,
-    row_key jsonb not null,              -- the row's primary key values, as a JSON array
+    row_key jsonb not null,              -- the row's primary key values but the column's, as a JSON array
     legacy_id uuid not null,
-    primary key (table_schema, table_name, column_name, row_key),
+    primary key (table_schema, table_name, column_name, row_key, legacy_id),
     foreign key (table_schema, table_name, column_name) references nura.legacy_repoints on delete cascade
 );
 comment on table nura.legacy_repoint_values is 'The legacy id each repointed row held, for `legacy repoint --back`.';

@@ -3,6 +3,8 @@ normalized users, writes through them, and the way back, byte for byte."""
 
 from __future__ import annotations
 
+import threading
+import time
 import uuid
 
 import psycopg
@@ -84,11 +86,11 @@ def test_switch_and_back_round_trips_byte_for_byte(moved, capsys):
     assert "legacy chat_users: the table" in _run(capsys, "status")[1]
 
 
-def test_the_views_read_the_normalized_users_and_keep_the_tables_privileges(moved):
+def test_the_views_read_the_normalized_users_with_the_tables_privileges(moved):
     db = moved
     ada = db.one("select id from auth.users where email = 'ada@example.com'")[0]
     privileges = "select array_agg(a::text order by a::text) from pg_class c, aclexplode(c.relacl) a" \
-                 " where c.oid = 'public.chat_users'::regclass"
+                 " where c.oid = 'public.chat_users'::regclass and a.grantee::regrole::text not in ('anon', 'authenticated')"
     acl = db.one(privileges)[0]
     assert cli.main(["legacy", "switch"]) == 0
     assert db.one(privileges)[0] == acl
@@ -110,7 +112,43 @@ def test_the_views_read_the_normalized_users_and_keep_the_tables_privileges(move
     # a filter on the id reaches the kept table's primary key
     plan = "\n".join(r[0] for r in db.all(f"explain select * from public.chat_users where id = '{ADA_CHAT}'"))
     assert "chat_users_pkey" in plan and "Seq Scan on legacy_chat_users" not in plan
-    assert ada is not None
+    # a key another service wrote with a type the column cannot hold shows the table's value
+    db.one("select nura.set_service_metadata(%s, 'voice', '{\"call_minutes\": \"lots\"}')", (ada,))
+    assert db.one("select call_minutes, preferred_voice from public.voice_users")[0:2] == (42, "alloy")
+
+
+def test_the_views_are_for_services_not_the_api_roles(moved, capsys):
+    db = moved
+    with db.connect() as conn:
+        conn.execute("create role chat_service login")
+        conn.execute("grant select, update on public.chat_users to chat_service")
+        conn.execute("create role legacy_reader login")
+        conn.execute("grant select on public.voice_users to legacy_reader")
+    code, out, _ = _run(capsys, "legacy", "switch")
+    assert code == 0 and "voice_users: switched" in out and "legacy_reader cannot read it until granted nura_service" in out
+    for role in ("anon", "authenticated"):  # Supabase's default privileges had given them everything
+        assert db.one("select has_table_privilege(%s, 'public.chat_users', 'select')", (role,)) == (False,)
+    with db.connect() as conn:
+        conn.execute("grant nura_service to chat_service")
+    with psycopg.connect(db.url("chat_service"), autocommit=True) as conn:
+        assert conn.execute("select full_name from public.chat_users where id = %s", (BOB_2,)).fetchone() == ("Bob",)
+        conn.execute("update public.chat_users set full_name = 'Bobby' where id = %s", (BOB_2,))
+        with pytest.raises(psycopg.errors.InsufficientPrivilege):
+            conn.execute("update public.users set full_name = 'direct' where id = %s", (BOB_1,))
+    assert db.user(str(BOB_1))["full_name"] == "Bobby"
+    with psycopg.connect(db.url("legacy_reader"), autocommit=True) as conn, \
+            pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("select * from public.voice_users")
+
+
+def test_a_table_with_row_level_security_policies_is_not_switched(moved, capsys):
+    db = moved
+    with db.connect() as conn:
+        conn.execute("alter table public.voice_users enable row level security")
+        conn.execute("create policy own on public.voice_users for all to authenticated using (id = auth.uid())")
+    code, _, err = _run(capsys, "legacy", "switch")
+    assert code == 1 and "voice_users has row level security policies" in err and err.count("\n") == 1
+    assert db.one("select relkind from pg_class where oid = 'public.chat_users'::regclass")[0] == "r"
 
 
 def test_writes_through_the_views_land_in_both_and_go_back(moved, capsys):
@@ -163,9 +201,13 @@ def test_writes_through_the_views_land_in_both_and_go_back(moved, capsys):
     ("insert into public.chat_users (id, email) values (gen_random_uuid(), 'new@example.com')", "PT403"),
     ("delete from public.chat_users where id = '{bob}'", "PT403"),
     ("update public.custom_users set team = 'x' where user_id is null", "PT400"),
+    ("update public.custom_users set team = 'x' where user_id = '{bob}'", "PT400"),  # two rows of Bob's
 ])
 def test_what_the_views_refuse_changes_nothing(moved, statement, code):
     db = moved
+    with db.connect() as conn:
+        legacy_data.insert(conn, "custom_users", legacy_data.CUSTOM_EXTRA, [(BOB_1, None, 3, 1, "blue")])
+    import_legacy(db.url(), batch_size=10, dry_run=False)
     assert cli.main(["legacy", "switch"]) == 0
     before = _snapshot(db), db.all("select * from public.users order by id"), \
         db.one("select count(*) from public.user_sync_logs")
@@ -181,11 +223,29 @@ def test_switch_waits_for_a_complete_import(moved, capsys):
     with db.connect() as conn:
         legacy_data.insert(conn, "voice_users", legacy_data.VOICE, [
             (uuid.uuid4(), "Late", "late@example.com", None, "$2b$l", "2024-01-01T00:00:00Z", None, None)])
-        conn.execute("update public.chat_users set full_name = 'Changed Later' where id = %s", (CAROL,))
+        legacy_data.insert(conn, "custom_users", legacy_data.CUSTOM_EXTRA, [(BOB_2, None, 1, 1, "x")])
     code, out, err = _run(capsys, "legacy", "switch")
-    assert code == 1 and "chat_users is not fully imported: legacy verify finds 1 problem(s) in it" in err
+    assert code == 1 and "voice_users is not fully imported: legacy verify finds 1 problem(s) in it" in err
     assert "legacy import" in err and err.count("\n") == 1
-    assert db.one("select relkind from pg_class where oid = 'public.chat_users'::regclass")[0] == "r"  # all or none
+    for table in ("chat_users", "voice_users", "custom_users"):  # all or none
+        assert db.one(f"select relkind from pg_class where oid = 'public.{table}'::regclass")[0] == "r"
+    with db.connect() as conn:
+        conn.execute("delete from public.voice_users where name = 'Late'")
+        conn.execute("delete from public.custom_users where team = 'x'")
+    # a write waiting to commit when the switch starts is seen by its check
+    writer = psycopg.connect(db.url())
+    writer.execute("update public.chat_users set full_name = 'Changed Later' where id = %s", (CAROL,))
+    switching = threading.Thread(target=lambda: results.append(_run(capsys, "legacy", "switch")))
+    results: list = []
+    switching.start()
+    time.sleep(1)
+    writer.commit()
+    writer.close()
+    switching.join(30)
+    assert results[0][0] == 1 and "chat_users is not fully imported" in results[0][2]
+    with db.connect() as conn:
+        legacy_data.insert(conn, "voice_users", legacy_data.VOICE, [
+            (uuid.uuid4(), "Late", "late@example.com", None, "$2b$l", "2024-01-01T00:00:00Z", None, None)])
     # a run imports the new row and the changed one: since the import the user's row is the truth, so
     # a changed value it holds another of is recorded as a conflict
     totals = import_legacy(db.url(), batch_size=10, dry_run=False)
@@ -263,3 +323,39 @@ def test_rollback_puts_the_tables_and_columns_back(moved, capsys):
     assert {k: v for k, v in after.items() if k != "conversations"} == \
         {k: v for k, v in before.items() if k != "conversations"}
     assert after["conversations"] == before["conversations"]
+
+
+def test_repoint_back_when_the_primary_key_holds_the_column(moved):
+    db = moved
+    with db.connect() as conn:
+        conn.execute("create table public.memberships (user_id uuid references public.chat_users (id), grp integer,"
+                     " primary key (user_id, grp))")
+        conn.execute("insert into public.memberships values (%s, 1), (%s, 2), (%s, 1)", (BOB_1, BOB_2, CAROL))
+    before = db.all("select * from public.memberships order by grp, user_id")
+    assert cli.main(["legacy", "repoint", "memberships.user_id"]) == 0
+    db.auth.email_signup("bob@example.com")  # Bob's rows follow his new id
+    assert cli.main(["legacy", "repoint", "memberships.user_id", "--back"]) == 0
+    assert db.all("select * from public.memberships order by grp, user_id") == before
+
+
+def test_rows_imported_before_their_digest_was_kept_are_imported_once_more(moved):
+    db = moved
+    with db.connect() as conn:
+        conn.execute("update nura.legacy_user_map set row_digest = null")
+        conn.execute("update public.chat_users set full_name = 'Carol Changed' where id = %s", (CAROL,))
+    again = import_legacy(db.url(), batch_size=10, dry_run=False)
+    assert again["rows"] == db.one("select count(*) from nura.legacy_user_map")[0] and again["conflicts"] == 1
+    assert [p for p in verify_legacy(db.url()) if p[1] is not None] == []
+    assert import_legacy(db.url(), batch_size=10, dry_run=False)["rows"] == 0
+
+
+def test_rolling_back_the_switch_migration_alone_then_migrating_again(moved, capsys):
+    db = moved
+    assert _run(capsys, "legacy", "switch", "--table", "voice_users")[1] == \
+        "voice_users: switched: a view over the normalized users; the table is kept as public.legacy_voice_users\n"
+    code, out, _ = _run(capsys, "rollback", "--yes")
+    assert (code, out) == (0, "rolled back: 0004.legacy-switch\n")
+    assert db.one("select relkind from pg_class where oid = 'public.voice_users'::regclass")[0] == "r"
+    assert cli.main(["migrate"]) == 0
+    assert import_legacy(db.url(), batch_size=10, dry_run=False)["rows"] > 0  # digests are new: all once more
+    assert [p for p in verify_legacy(db.url()) if p[1] is not None] == []

@@ -30,7 +30,7 @@ begin
     where r.batch = p_batch
       and not exists (select from nura.legacy_user_map m  -- imported, and unchanged since
                       where m.legacy_table = r.legacy_table and m.legacy_id = r.legacy_id
-                        and coalesce(m.row_digest, r.row_digest) = r.row_digest);
+                        and m.row_digest is not distinct from r.row_digest);
 
     -- accounts made since nura.legacy_prepare planned these people take them over
     with taken as (

@@ -28,15 +28,17 @@ begin
     if v_attnum is null then
         perform nura.raise_error('PT404', format('%s has no column %s', p_table, coalesce(p_column, 'null')));
     end if;
-    -- rows are told apart by their primary key, so each gets its own legacy id back
-    select 'jsonb_build_array(' || string_agg(format('t.%I', a.attname), ', ' order by k.n) || ')' into v_key
-    from pg_index i cross join lateral unnest(i.indkey) with ordinality k(attnum, n)
-    join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
-    where i.indrelid = p_table and i.indisprimary;
-    if v_key is null then
+    -- rows are told apart by their primary key (with the column's user id, should the key hold the
+    -- column), so each gets its own legacy id back
+    if not exists (select from pg_index i where i.indrelid = p_table and i.indisprimary) then
         perform nura.raise_error('PT400', format('%s has no primary key', p_table), null,
                                  'repoint needs one to put each row''s legacy id back with --back');
     end if;
+    select 'jsonb_build_array(' || coalesce(string_agg(format('t.%I', a.attname), ', ' order by k.n), '') || ')'
+      into v_key
+      from pg_index i cross join lateral unnest(i.indkey) with ordinality k(attnum, n)
+      join pg_attribute a on a.attrelid = i.indrelid and a.attnum = k.attnum
+     where i.indrelid = p_table and i.indisprimary and a.attnum <> v_attnum;
     select * into v_state from nura.legacy_repoints r
     where (r.table_schema, r.table_name, r.column_name) = (v_schema, v_name, p_column);
     v_repointed := found;
@@ -99,11 +101,11 @@ begin
     -- each row's own legacy id while it is still that person's, else one of the person's rows
     execute format(
         'create temp table legacy_repoint_back on commit drop as
-         select %1$s as row_key, coalesce(
-             (select v.legacy_id from nura.legacy_repoint_values v
-              join nura.legacy_user_map m on m.legacy_table = %2$L and m.legacy_id = v.legacy_id
-              where (v.table_schema, v.table_name, v.column_name) = (%3$L, %4$L, %5$L)
-                and v.row_key = %1$s and m.user_id = t.%5$I),
+         select %1$s as row_key, t.%5$I as user_id, coalesce(
+             (select m.legacy_id from nura.legacy_user_map m
+              join nura.legacy_repoint_values v
+                on (v.table_schema, v.table_name, v.column_name, v.row_key, v.legacy_id) = (%3$L, %4$L, %5$L, %1$s, m.legacy_id)
+              where m.legacy_table = %2$L and m.user_id = t.%5$I limit 1),
              (select m.legacy_id from nura.legacy_user_map m
               where m.legacy_table = %2$L and m.user_id = t.%5$I order by m.legacy_id limit 1)) as legacy_id
          from %6$s t where t.%5$I is not null',
@@ -121,7 +123,8 @@ begin
         execute format('alter table %s drop constraint %I', p_table, v_fk.conname);
     end loop;
     execute format('update %s t set %I = b.legacy_id from pg_temp.legacy_repoint_back b'
-                   ' where %s = b.row_key and t.%2$I is distinct from b.legacy_id', p_table, p_column, v_key);
+                   ' where %s = b.row_key and t.%2$I = b.user_id and t.%2$I is distinct from b.legacy_id',
+                   p_table, p_column, v_key);
     select count(*) into v_count from pg_temp.legacy_repoint_back;
     execute format('alter table %s add constraint %I foreign key (%I) references %s (%I)%s%s%s',
                    p_table, v_state.constraint_name, p_column, v_legacy, v_state.legacy_column,

@@ -36,7 +36,7 @@ begin
             select %1$L, c.id, v.field, v.raw, 'missing'
             from checked c
             cross join lateral (values
-                ('email', c.r ->> 'email', to_jsonb(nullif(lower(regexp_replace(c.r ->> 'email', '^\s+|\s+$', '', 'g')), ''))),
+                ('email', c.r ->> 'email', to_jsonb(nullif(lower(btrim(c.r ->> 'email', E' \t\n\r\f')), ''))),
                 ('full_name', c.r ->> %4$L, c.r -> %4$L),
                 -- E.164: a leading + or 00, then the digits ("(0)" is a trunk prefix, not a digit)
                 ('phone_number', c.r ->> %5$L,

@@ -22,6 +22,7 @@ declare
     v_service text;
     v_unhomed jsonb := '{}';
     v_columns text;
+    v_rows bigint;
     c record;
 begin
     if tg_op <> 'UPDATE' then
@@ -93,6 +94,12 @@ begin
     execute format('update public.%I t set (%s) = (select %2$s from jsonb_populate_record(null::public.%1$I, $1))'
                    ' where t.%3$I = $2', 'legacy_' || v_table, v_columns, v_key)
         using v_new, (v_old ->> v_key)::uuid;
+    get diagnostics v_rows = row_count;
+    if v_rows > 1 then  -- custom_users may repeat a user_id
+        perform nura.raise_error('PT400', format('%s rows of %s have %s %s, so they cannot be told apart through the view',
+                                                 v_rows, v_table, v_key, v_old ->> v_key), null,
+                                 '`nura-users legacy switch --back`, then merge or delete the duplicates');
+    end if;
     return new;
 end
 $$;
