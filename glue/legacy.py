@@ -8,6 +8,7 @@ import os
 import queue
 import threading
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import psycopg
@@ -88,9 +89,14 @@ def _run_side_by_side(url: str, batches: int, totals: Counter, progress) -> None
 
 
 def verify_legacy(url: str) -> list[tuple]:
-    with psycopg.connect(url, autocommit=True) as conn:
-        return conn.execute("select legacy_table, legacy_id, field, value, problem from nura.legacy_verify()"
-                            " order by 1, 2, 3").fetchall()
+    """nura.legacy_verify, a table per connection side by side."""
+    def check(table: str) -> list[tuple]:
+        with psycopg.connect(url, autocommit=True) as conn:
+            return conn.execute("select legacy_table, legacy_id, field, value, problem from nura.legacy_verify(%s)"
+                                " order by 2, 3", (table,)).fetchall()
+
+    with ThreadPoolExecutor(max_workers=len(LEGACY_TABLES)) as pool:
+        return [problem for problems in pool.map(check, LEGACY_TABLES) for problem in problems]
 
 
 LEGACY_TABLES = ("chat_users", "voice_users", "custom_users")

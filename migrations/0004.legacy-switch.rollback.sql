@@ -16,4 +16,5 @@ drop function nura.legacy_import_batch(integer);
 drop table nura.legacy_repoint_values;
 drop table nura.legacy_repoints;
 alter table nura.legacy_rows drop column row_digest;
+create index legacy_rows_legacy_id_idx on nura.legacy_rows (legacy_id);
 alter table nura.legacy_user_map drop column row_digest;

@@ -35,6 +35,7 @@ grant select on nura.legacy_repoints to nura_service, service_role;
 -- A digest of each legacy row as imported, so a later run imports again the rows that changed.
 alter table nura.legacy_user_map add column row_digest text;
 alter table nura.legacy_rows add column row_digest text;
+drop index nura.legacy_rows_legacy_id_idx;  -- nothing looks rows up by id any more
 
 -- legacy_verify takes the table to check now (plpgsql/ defines it); the old one would make calls ambiguous
 drop function if exists nura.legacy_verify();

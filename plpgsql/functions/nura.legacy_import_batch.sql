@@ -14,6 +14,7 @@ declare
     v_created integer;
     v_profiles integer;
     v_conflicts integer;
+    v_more integer;
 begin
     drop table if exists pg_temp.legacy_batch, pg_temp.legacy_people, pg_temp.legacy_candidates,
         pg_temp.legacy_winners, pg_temp.legacy_values, pg_temp.legacy_entries, pg_temp.legacy_entry_winners,
@@ -205,14 +206,21 @@ begin
     from legacy_batch b
     where b.legacy_table = 'chat_users' and jsonb_typeof(b.row_data -> 'notification_prefs') not in ('object', 'null');
 
-    -- a row imported again (it changed) finds most of its conflicts recorded already
+    analyze legacy_lost;
     insert into nura.legacy_conflicts (user_id, field, kept_value, kept_source, other_value, other_source)
     select l.* from legacy_lost l join legacy_people p on p.person_id = l.user_id
-    where p.existing is null
-       or not exists (select from nura.legacy_conflicts x
+    where p.existing is null;
+    get diagnostics v_conflicts = row_count;
+    -- a person with a user row may have been imported before (a row of theirs changed since):
+    -- what is recorded already is not recorded twice
+    insert into nura.legacy_conflicts (user_id, field, kept_value, kept_source, other_value, other_source)
+    select l.* from legacy_lost l join legacy_people p on p.person_id = l.user_id
+    where p.existing is not null
+      and not exists (select from nura.legacy_conflicts x
                       where x.user_id = l.user_id and x.field = l.field and x.other_source = l.other_source
                         and x.other_value = l.other_value);
-    get diagnostics v_conflicts = row_count;
+    get diagnostics v_more = row_count;
+    v_conflicts := v_conflicts + v_more;
 
     insert into public.user_service_profiles as s (user_id, service_type, service_preferences, service_metadata)
     select x.person_id, x.service_type, coalesce(w.preferences, '{}'), coalesce(w.metadata, '{}')

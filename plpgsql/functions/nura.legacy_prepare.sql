@@ -1,39 +1,91 @@
 -- The legacy import's first step: every row of public.chat_users, voice_users and custom_users
--- (those present) into nura.legacy_rows in one shape, each with the person it belongs to, and
--- the people cut into batches of p_batch_size. Deterministic, so a run after a crash plans the
--- same people; a row imported before keeps the user it became (and is imported again only when
--- it changed since: nura.legacy_user_map keeps a digest of each row as imported).
+-- (those present; the kept tables while switched) into nura.legacy_rows in one shape, each with
+-- the person it belongs to and its batch, in one statement (each row is written once).
+-- Deterministic, so a run after a crash plans the same
+-- people; a row imported before keeps the user it became (and is imported again only when it
+-- changed since: nura.legacy_user_map keeps a digest of each row as imported).
 -- People: a normalized email is one person, whose id is the non-SSO, not deleted auth user's
 -- with that email, else the user an earlier run made for it, else the first chat row's (then
 -- voice's) by created_at; a row without an email is a person of its own; custom_users.user_id
 -- names its person (an auth user, a chat or voice row's person, or else a person of its own).
+-- A person's batch is a hash of their id, so batches hold about p_batch_size legacy rows.
 -- Returns the number of batches.
 create or replace function nura.legacy_prepare(p_batch_size integer)
 returns integer
 language plpgsql
 set search_path = ''
+set work_mem = '128MB'  -- the joins and sorts over every legacy row stay in memory
 as $$
 declare
-    v_table text;
-    v_source regclass;
+    v_rows text;
+    v_count_rows text;
+    v_count bigint := 0;
+    v_batches integer;
 begin
     if p_batch_size is null or p_batch_size < 1 then
         perform nura.raise_error('PT400', 'the batch size must be a positive number');
     end if;
     truncate nura.legacy_rows;
-    foreach v_table in array array['chat_users', 'voice_users', 'custom_users'] loop
-        v_source := nura.legacy_source(v_table);  -- the kept table while switched
-        continue when v_source is null;
-        -- rows as jsonb: the tables' extra columns and column types vary; hashes never leave
-        execute format(
-            'insert into nura.legacy_rows (legacy_table, legacy_id, precedence, row_data, row_digest, email, created_at)
-             select %L, (r ->> %L)::uuid, %s, r, md5(r::text), nura.normalized_email(r ->> ''email''),
-                    (r ->> ''created_at'')::timestamptz
-             from %s t, lateral (select to_jsonb(t) - ''password_hash'') x(r)
-             where r ->> %2$L is not null',
-            v_table, case v_table when 'custom_users' then 'user_id' else 'id' end,
-            array_position(array['chat_users', 'voice_users', 'custom_users'], v_table), v_source);
-    end loop;
+    -- rows as jsonb: the tables' extra columns and column types vary; hashes never leave
+    select string_agg(format(
+               $f$select %L::text as legacy_table, (r ->> %L)::uuid as legacy_id, %s as precedence, r as row_data,
+                         nullif(lower(btrim(r ->> 'email', E' \t\n\r\f')), '') as email,
+                         (r ->> 'created_at')::timestamptz as created_at
+                  from %s t, lateral (select to_jsonb(t) - 'password_hash') x(r)
+                  where t.%2$I is not null$f$,
+               t.name, t.key, t.precedence, t.source),
+           ' union all ' order by t.precedence),
+           string_agg(format('(select count(*) from %s where %I is not null)', t.source, t.key), ' + ')
+      into v_rows, v_count_rows
+      from (select n.name, n.precedence, nura.legacy_source(n.name) as source,
+                   case n.name when 'custom_users' then 'user_id' else 'id' end as key
+            from unnest(array['chat_users', 'voice_users', 'custom_users']) with ordinality n(name, precedence)) t
+     where t.source is not null;
+    if v_rows is null then
+        return 0;
+    end if;
+    execute 'select ' || v_count_rows into v_count;
+    v_batches := greatest(1, ceil(v_count::numeric / p_batch_size));
+
+    execute format($q$
+        insert into nura.legacy_rows (legacy_table, legacy_id, precedence, row_data, row_digest, email, created_at,
+                                      person_id, batch)
+        with raw as materialized (%s),
+        auth_people as (
+            select nullif(lower(btrim(a.email, E' \t\n\r\f')), '') as email,
+                   (array_agg(a.id order by a.created_at, a.id))[1] as id
+            from auth.users a
+            where not a.is_sso_user and a.deleted_at is null
+            group by 1
+        ), rows_seen as (
+            select r.*, m.user_id as earlier
+            from raw r left join nura.legacy_user_map m on m.legacy_table = r.legacy_table and m.legacy_id = r.legacy_id
+        ), email_people as (
+            select e.email, coalesce(a.id, e.earlier, e.first_row) as person_id
+            from (select s.email, (array_agg(s.earlier) filter (where s.earlier is not null))[1] as earlier,
+                         (array_agg(s.legacy_id order by s.precedence, s.created_at nulls last, s.legacy_id))[1] as first_row
+                  from rows_seen s
+                  where s.email is not null and s.legacy_table <> 'custom_users'
+                  group by s.email) e
+            left join auth_people a on a.email = e.email
+        ), service_people as (  -- chat and voice rows
+            select s.legacy_table, s.legacy_id, coalesce(s.earlier, e.person_id, s.legacy_id) as person_id, s.precedence
+            from rows_seen s left join email_people e on e.email = s.email
+            where s.legacy_table <> 'custom_users'
+        ), row_people as (
+            select p.legacy_table, p.legacy_id, p.person_id from service_people p
+            union all
+            select distinct s.legacy_table, s.legacy_id, coalesce(s.earlier, a.id, p.person_id, s.legacy_id)
+            from rows_seen s
+            left join auth.users a on a.id = s.legacy_id
+            left join (select distinct on (legacy_id) legacy_id, person_id from service_people
+                       order by legacy_id, precedence) p on p.legacy_id = s.legacy_id
+            where s.legacy_table = 'custom_users'
+        )
+        select r.legacy_table, r.legacy_id, r.precedence, r.row_data, md5(r.row_data::text), r.email, r.created_at,
+               p.person_id, (hashtextextended(p.person_id::text, 0) & 9223372036854775807) %% %s as batch
+        from raw r join row_people p on p.legacy_table = r.legacy_table and p.legacy_id = r.legacy_id
+        $q$, v_rows, v_batches);
 
     -- one digest for rows sharing an id (custom_users may repeat a user_id): they are imported together
     update nura.legacy_rows r set row_digest = d.digest
@@ -41,47 +93,8 @@ begin
             from nura.legacy_rows where legacy_table = 'custom_users'
             group by legacy_id having count(*) > 1) d
      where r.legacy_table = 'custom_users' and r.legacy_id = d.legacy_id;
-
-    -- rows imported before keep their user
-    update nura.legacy_rows r set person_id = m.user_id
-      from nura.legacy_user_map m
-     where m.legacy_table = r.legacy_table and m.legacy_id = r.legacy_id;
-
-    with auth_people as (
-        select nura.normalized_email(a.email) as email, (array_agg(a.id order by a.created_at, a.id))[1] as id
-        from auth.users a
-        where not a.is_sso_user and a.deleted_at is null and nura.normalized_email(a.email) is not null
-        group by 1
-    ), email_people as (
-        select r.email,
-               (array_agg(r.person_id) filter (where r.person_id is not null))[1] as earlier,
-               (array_agg(r.legacy_id order by r.precedence, r.created_at nulls last, r.legacy_id))[1] as first_row
-        from nura.legacy_rows r
-        where r.email is not null and r.legacy_table <> 'custom_users'
-        group by r.email
-    )
-    update nura.legacy_rows r set person_id = coalesce(a.id, e.earlier, e.first_row)
-      from email_people e left join auth_people a on a.email = e.email
-     where r.email = e.email and r.legacy_table <> 'custom_users' and r.person_id is null;
-
-    update nura.legacy_rows r set person_id = r.legacy_id
-     where r.person_id is null and r.legacy_table <> 'custom_users';
-
-    update nura.legacy_rows r set person_id = coalesce(
-            (select a.id from auth.users a where a.id = r.legacy_id),
-            (select o.person_id from nura.legacy_rows o
-             where o.legacy_id = r.legacy_id and o.legacy_table <> 'custom_users'
-             order by o.precedence limit 1),
-            r.legacy_id)
-     where r.person_id is null;
-
-    with numbered as (
-        select p.person_id, (dense_rank() over (order by p.person_id) - 1) / p_batch_size as batch
-        from (select distinct person_id from nura.legacy_rows) p
-    )
-    update nura.legacy_rows r set batch = n.batch from numbered n where n.person_id = r.person_id;
     analyze nura.legacy_rows;
-    return coalesce((select max(batch) + 1 from nura.legacy_rows), 0);
+    return v_batches;
 end
 $$;
 comment on function nura.legacy_prepare(integer) is 'Legacy import: stages the legacy rows with their people, in batches.';

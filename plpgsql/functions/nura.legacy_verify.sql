@@ -23,7 +23,11 @@ begin
             with legacy as (
                 select r, (r ->> %2$L)::uuid as id from %6$s t, to_jsonb(t) r
             ), checked as (
-                select l.id, m.user_id, u, s, l.r
+                select l.id, m.user_id, l.r, u.deleted_at is not null as deleted,
+                       jsonb_build_object('email', u.email, 'full_name', u.full_name, 'phone_number', u.phone_number,
+                                          'privacy_settings', u.privacy_settings, 'is_active', u.is_active,
+                                          'xp', u.xp, 'current_streak', u.current_streak) as uj,
+                       s.service_preferences, s.service_metadata
                 from legacy l
                 left join nura.legacy_user_map m on m.legacy_table = %1$L and m.legacy_id = l.id
                 left join public.users u on u.id = m.user_id
@@ -48,10 +52,10 @@ begin
                 ('xp', case when %1$L = 'custom_users' then c.r ->> 'xp' end, c.r -> 'xp'),
                 ('current_streak', case when %1$L = 'custom_users' then c.r ->> 'current_streak' end, c.r -> 'current_streak')
             ) v(field, raw, normalized)
-            where c.user_id is not null and (c.u).deleted_at is null and v.raw is not null
+            where c.user_id is not null and not c.deleted and v.raw is not null
               and (v.field <> 'email' or v.normalized is not null)
-              and (to_jsonb(c.u) -> v.field is distinct from v.normalized or v.normalized is null)
-              and not (v.field = 'email' and lower((c.u).email) = v.normalized #>> '{}')
+              and (c.uj -> v.field is distinct from v.normalized or v.normalized is null)
+              and not (v.field = 'email' and lower(c.uj ->> 'email') = v.normalized #>> '{}')
               and not exists (select from nura.legacy_conflicts x
                               where x.user_id = c.user_id and x.field = v.field
                                 and x.other_value in (v.raw, v.normalized #>> '{}') and x.other_source = %1$L)
@@ -73,9 +77,9 @@ begin
                     when 'voice_users' then c.r - array['id', 'name', 'email', 'phone', 'password_hash', 'created_at']
                     end) x
             ) e(field, key, value)
-            where c.user_id is not null and (c.u).deleted_at is null and e.value <> 'null'
-              and (case e.field when 'chat.service_preferences' then (c.s).service_preferences
-                                else (c.s).service_metadata end) -> e.key is distinct from e.value
+            where c.user_id is not null and not c.deleted and e.value <> 'null'
+              and (case e.field when 'chat.service_preferences' then c.service_preferences
+                                else c.service_metadata end) -> e.key is distinct from e.value
               and not exists (select from nura.legacy_conflicts x
                               where x.user_id = c.user_id and x.field = e.field and x.other_source = %1$L
                                 and x.other_value = jsonb_build_object(e.key, e.value)::text)
@@ -84,7 +88,7 @@ begin
             union all
             select %1$L, c.id, 'chat.service_preferences', c.r ->> 'notification_prefs', 'missing'
             from checked c
-            where %1$L = 'chat_users' and c.user_id is not null and (c.u).deleted_at is null
+            where %1$L = 'chat_users' and c.user_id is not null and not c.deleted
               and jsonb_typeof(c.r -> 'notification_prefs') not in ('object', 'null')
               and not exists (select from nura.legacy_conflicts x
                               where x.user_id = c.user_id and x.field = 'chat.service_preferences'
@@ -93,7 +97,7 @@ begin
             select %1$L, c.id, 'custom_users.' || x.key, x.value #>> '{}', 'missing'
             from checked c
             cross join lateral jsonb_each(c.r - array['user_id', 'full_name', 'current_streak', 'xp']) x
-            where %1$L = 'custom_users' and c.user_id is not null and (c.u).deleted_at is null and x.value <> 'null'
+            where %1$L = 'custom_users' and c.user_id is not null and not c.deleted and x.value <> 'null'
               and not exists (select from nura.legacy_conflicts k
                               where k.user_id = c.user_id and k.field = 'custom_users.' || x.key
                                 and k.other_source = %1$L and k.other_value = x.value #>> '{}')
