@@ -12,19 +12,23 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from typing import Any
 
 import psycopg
 from psycopg import errors as pg_errors
 from psycopg_pool import ConnectionPool
 
-from .errors import from_database
+from .errors import ApiError, from_database
 from .tokens import Caller
 
 APPLICATION_NAME = "nura-users api"  # in pg_stat_activity
 STATEMENT_TIMEOUT = "15s"
 POOL_TIMEOUT_SECONDS = 10
 _RETRIES = 3  # a deadlock or serialization failure rolled the whole call back: run it again
+# While the server is down, calls are answered 503 at once (not after waiting for the pool), and
+# its health connection is asked again this often before the pool is used again.
+DOWN_RECHECK_SECONDS = 1.0
 
 _SERVICE_PREAMBLE = "select set_config('statement_timeout', %s, true); "
 # auth.uid() and friends read request.jwt.claim.<name> before request.jwt.claims: blank those too,
@@ -46,6 +50,7 @@ class Database:
                     "application_name": APPLICATION_NAME})
         self._health: psycopg.Connection | None = None
         self._health_lock = threading.Lock()
+        self._down_until: float | None = None  # the server was found down; asked again after this
 
     def open(self) -> None:
         self.pool.open(wait=False)
@@ -71,21 +76,35 @@ class Database:
         if not self._health_lock.acquire(timeout=timeout):
             return False
         try:
-            if self._health is None or self._health.closed:
-                self._health = psycopg.connect(self.pool.conninfo, autocommit=True, prepare_threshold=None,
-                                               connect_timeout=max(1, round(timeout)),
-                                               application_name=APPLICATION_NAME)
-            self._health.execute("select 1")
-            return True
-        except psycopg.Error:
-            if self._health is not None:
-                self._health.close()
-            self._health = None
+            for fresh in (self._health is None or self._health.closed, True):  # a kept connection may be stale
+                try:
+                    if fresh:
+                        self._health = psycopg.connect(self.pool.conninfo, autocommit=True, prepare_threshold=None,
+                                                       connect_timeout=max(1, round(timeout)),
+                                                       application_name=APPLICATION_NAME)
+                    self._health.execute("select 1")
+                    self._down_until = None  # calls go to the pool again
+                    return True
+                except psycopg.Error:
+                    if self._health is not None:
+                        self._health.close()
+                    self._health = None
+                    if fresh:
+                        return False
             return False
         finally:
             self._health_lock.release()
 
+    def _refuse_while_down(self) -> None:
+        down_until = self._down_until
+        if down_until is None:
+            return
+        if time.monotonic() < down_until or not self.ping(DOWN_RECHECK_SECONDS):
+            self._down_until = max(down_until, time.monotonic() + DOWN_RECHECK_SECONDS)
+            raise ApiError(503, "08006", "the database is unavailable, retry shortly", {"Retry-After": "1"})
+
     def _call(self, query: str, params: tuple, read_only: bool) -> Any:
+        self._refuse_while_down()
         for attempt in range(_RETRIES):
             broken = False
             try:
@@ -101,12 +120,15 @@ class Database:
                 if attempt + 1 == _RETRIES:
                     raise from_database(e) from None
             except psycopg.Error as e:
-                if broken:
-                    # The server went away (a restart, a failover): drop every dead idle connection
-                    # now rather than one failed request at a time. A read is run again; a write is
-                    # not, as it may have committed before the connection died.
+                if broken or e.sqlstate is None and isinstance(e, psycopg.OperationalError):
+                    # The server went away (a restart, a failover), or no connection could be had:
+                    # drop every dead idle connection now rather than one failed request at a time,
+                    # and while the server does not answer, refuse calls at once. A read is run
+                    # again; a write is not, as it may have committed before the connection died.
                     self.pool.check()
-                    if read_only and attempt == 0:
+                    if not self.ping(DOWN_RECHECK_SECONDS):
+                        self._down_until = time.monotonic() + DOWN_RECHECK_SECONDS
+                    elif broken and read_only and attempt == 0:
                         continue
                 raise from_database(e) from None
         raise AssertionError("unreachable")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import os
+import sys
 from dataclasses import dataclass
 
 import psycopg
@@ -126,3 +127,11 @@ def db(cluster, templates):
 def bare_db(cluster, templates):
     """A Supabase-shaped database that nura-users was never installed into."""
     yield from _clone(cluster, templates["bare"])
+
+
+def pytest_terminal_summary(terminalreporter):
+    """The fuzzing's count, for the README's Guarantees table."""
+    fuzz = sys.modules.get("tests.test_http_fuzz")
+    if fuzz is not None and fuzz.CASES["requests"]:
+        terminalreporter.write_line(f"GUARANTEE fuzz: {fuzz.CASES['requests']} requests generated (hypothesis and "
+                                    f"schemathesis), {fuzz.CASES['5xx']} answered 5xx")

@@ -154,6 +154,15 @@ def test_profile_update_with_etags(db, client):
     assert db.user(uid)["bio"] == "last"
 
 
+@pytest.mark.parametrize("if_match", ['""', '"", W/"x"', 'W/""', ","])
+def test_if_match_with_no_usable_etag_is_412_not_500(db, client, if_match):  # found by schemathesis
+    uid = db.auth.email_signup("empty-etag@example.com")
+    before = state(db, uid)
+    response = client.put("/api/users/profile", json={"bio": "x"}, headers={**bearer(uid), "If-Match": if_match})
+    assert_error(response, 412, "stale")
+    assert state(db, uid) == before
+
+
 def test_profile_update_logs_the_request_and_session_ids(db, client):
     uid = db.auth.email_signup("trace@example.com")
     client.put("/api/users/profile", json={"full_name": "Traced"},

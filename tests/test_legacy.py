@@ -5,10 +5,8 @@ adoption at signup."""
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
 import uuid
 
 import psycopg
@@ -17,10 +15,11 @@ import pytest
 from glue import cli
 from glue import migrate as installer
 from glue import supabase_standin
-from glue.localpg import LocalPostgres, bindir
+from glue.localpg import LocalPostgres
 from glue.legacy import import_legacy, verify_legacy
 from tests import legacy_data
 from tests.conftest import FAST_SETTINGS
+from tests.pgkill import kill_server, postmaster
 
 
 @pytest.fixture
@@ -271,41 +270,12 @@ def test_phones_are_made_e164_without_guessing(db, raw, e164):
     assert db.one("select nura.legacy_phone(%s)", (raw,))[0] == e164
 
 
-def _postmaster(pg: LocalPostgres) -> subprocess.Popen:
-    """The server as a child of this process (pg_ctl would leave it to init, which here may never
-    reap it once killed, so a restart would see it still 'running')."""
-    command = [str(bindir() / "postgres"), "-D", str(pg.data_dir), "-p", str(pg.port),
-               "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={pg.data_dir}",
-               *(arg for setting in FAST_SETTINGS for arg in ("-c", setting))]
-    if os.geteuid() == 0:
-        command = ["runuser", "-u", "postgres", "--", *command]
-    server = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    for _ in range(300):
-        try:
-            psycopg.connect(pg.url(), connect_timeout=1).close()
-            return server
-        except psycopg.OperationalError:
-            time.sleep(0.1)
-    raise AssertionError("the server did not start")
-
-
-def _kill_server(pg: LocalPostgres, server: subprocess.Popen) -> None:
-    """SIGKILL the postmaster and every backend, as the OOM killer would."""
-    postmaster = int((pg.data_dir / "postmaster.pid").read_text().split()[0])
-    os.kill(postmaster, signal.SIGSTOP)  # so it restarts nothing while its backends die
-    subprocess.run(["pkill", "-9", "-P", str(postmaster)], check=False)
-    os.kill(postmaster, signal.SIGKILL)
-    if server.pid != postmaster:
-        os.kill(server.pid, signal.SIGCONT)  # runuser stops itself when its child stops
-    server.wait(timeout=30)
-
-
 def test_killing_the_server_mid_import_then_running_again_ends_complete():
     pg = LocalPostgres.throwaway()
     server = None
     try:
         pg.init()
-        server = _postmaster(pg)
+        server = postmaster(pg, FAST_SETTINGS)
         supabase_standin.install(pg.url(), "app")
         url = pg.url("postgres", "app")
         installer.migrate(url)
@@ -317,10 +287,10 @@ def test_killing_the_server_mid_import_then_running_again_ends_complete():
         with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) as run:
             for _ in range(5):
                 assert run.stdout.readline().startswith("batch ")
-            _kill_server(pg, server)
+            kill_server(pg, server)
             _, err = run.communicate(timeout=60)
         assert run.returncode == 1 and err.startswith("nura-users: error: ") and err.count("\n") == 1
-        server = _postmaster(pg)  # crash recovery
+        server = postmaster(pg, FAST_SETTINGS)  # crash recovery
         with psycopg.connect(url, autocommit=True) as conn:
             assert 0 < conn.execute("select count(*) from nura.legacy_user_map").fetchone()[0]
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)

@@ -10,6 +10,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -42,6 +43,12 @@ class Server:
             [sys.executable, "-m", "glue.cli", "serve", "--port", str(self.port)],
             env={**os.environ, "DATABASE_URL": database_url, "SUPABASE_JWT_SECRET": SECRET, **env},
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        # drained as it comes: a full pipe would block the server's logging, and with it the server
+        self.output: dict[str, list[str]] = {"stdout": [], "stderr": []}
+        self._drains = [threading.Thread(target=self._drain, args=(stream, self.output[name]), daemon=True)
+                        for name, stream in (("stdout", self.process.stdout), ("stderr", self.process.stderr))]
+        for drain in self._drains:
+            drain.start()
         deadline = time.time() + 30
         while True:
             try:
@@ -53,11 +60,18 @@ class Server:
                 raise AssertionError(f"the server did not start: {self.stop()}")
             time.sleep(0.1)
 
+    @staticmethod
+    def _drain(stream, lines: list[str]) -> None:
+        for line in stream:
+            lines.append(line)
+
     def stop(self) -> str:
         if self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
-        _, stderr = self.process.communicate(timeout=40)
-        return stderr
+        self.process.wait(timeout=40)
+        for drain in self._drains:
+            drain.join(timeout=10)
+        return "".join(self.output["stderr"])
 
 
 def test_serve_answers_over_http_and_stops_gracefully(db):

@@ -34,19 +34,20 @@ def update_profile():
     caller = signed_in()
     changes = json_object()
     if_match = request.if_match
+    tags = {tag for tag in if_match.as_set() if tag}  # werkzeug reads `If-Match: ""` as a None tag
     if "If-Match" not in request.headers or if_match.star_tag:  # no precondition, or "any current profile"
         query, precondition = "select nura.update_my_profile(p_changes => %s::jsonb)", ()
-    elif not if_match.as_set() or any("\x00" in tag for tag in if_match.as_set()):
+    elif not tags or any("\x00" in tag for tag in tags):
         raise ApiError.of("stale", "If-Match names no strong ETag this profile could have")
-    elif len(if_match.as_set()) == 1:
+    elif len(tags) == 1:
         query = "select nura.update_my_profile(p_changes => %s::jsonb, p_if_match => %s::text)"
-        precondition = (next(iter(if_match.as_set())),)
+        precondition = (next(iter(tags)),)
     else:
         # Several ETags: pass on the current one if it is among them. The function compares it
         # again under the row lock, so a write in between still gives 412.
         query = ("select nura.update_my_profile(p_changes => %s::jsonb, p_if_match => coalesce("
                  "(select e from (select nura.me() ->> 'etag') c(e) where e = any(%s::text[])), ''))")
-        precondition = (sorted(if_match.as_set()),)
+        precondition = (sorted(tags),)
     result = _db().as_user(caller, trace_headers(), query, Jsonb(changes), *precondition)
     return _with_etag({"success": True, "user": result["user"]}, result["etag"])
 
