@@ -444,3 +444,31 @@ def test_touch_restarts_a_count_that_is_not_a_count(db, service):
     with db.connect() as conn:
         conn.execute("update public.user_service_profiles set usage_stats = '{\"uses\": 1.5}'")
     assert call(service, "touch_service", uid, "chat")["usage_stats"] == {"uses": 1}
+
+
+@pytest.mark.parametrize("statement, code", [
+    ("select nura.update_profile(%(u)s, '\"a string\"')", "PT400"),
+    ("select nura.update_profile(%(u)s, '[1, 2]')", "PT400"),
+    ("select nura.update_profile(%(u)s, '{\"full_name\": 42}')", "PT400"),
+    ("select nura.update_profile(%(u)s, '{\"bio\": \"x\"}', 'made_up_source')", "PT400"),
+    ("select nura.update_profile(%(u)s, null)", "PT400"),
+    ("select nura.update_backend_fields(%(u)s, '{\"xp\": \"lots\"}')", "PT400"),
+    ("select nura.update_backend_fields(%(u)s, '{\"xp\": -1}')", "PT400"),
+    ("select nura.update_backend_fields(%(u)s, '{\"is_active\": \"yes\"}')", "PT400"),
+    ("select nura.set_service_preferences(%(u)s, 'chat', '[1]')", "PT400"),
+    ("select nura.set_service_metadata(%(u)s, 'chat', '\"x\"')", "PT400"),
+    ("select nura.set_service_preferences(%(u)s, 'no_such_service', '{}')", "PT404"),
+    ("select nura.set_service_preferences(%(u)s, null, '{}')", "PT404"),
+    ("select nura.get_service_profile(%(u)s, '''; drop table public.users; --')", "PT404"),
+    ("select nura.update_profile(gen_random_uuid(), '{\"bio\": \"x\"}')", "PT404"),
+    ("select nura.add_xp(gen_random_uuid(), 5)", "PT404"),
+    ("select nura.sync_from_auth('\"not a record\"', null, 'UPDATE', 'supabase_webhook')", "PT400"),
+    ("select nura.sync_from_auth('{}', null, 'TRUNCATE', 'supabase_webhook')", "PT400"),
+])
+def test_sql_api_calls_with_wrong_values_get_their_documented_error_and_change_nothing(db, service, statement, code):
+    uid = db.auth.email_signup("typed@example.com")
+    before = db.all("select to_jsonb(u) from public.users u"), db.one("select count(*) from public.user_sync_logs")
+    with pytest.raises(psycopg.Error) as error:
+        service.execute(statement, {"u": uid})
+    assert error.value.sqlstate == code, error.value
+    assert (db.all("select to_jsonb(u) from public.users u"), db.one("select count(*) from public.user_sync_logs")) == before

@@ -143,6 +143,24 @@ def test_a_cancelled_statement_fails_cleanly(db):
     assert db.one("select count(*) from public.users")[0] == 0
 
 
+
+def test_a_transaction_that_cannot_commit_fails_whole(db):
+    """Outside the guarantee: when Auth's transaction cannot commit (here another deferred check
+    on auth.users refuses at commit, as a full disk or a lost synchronous standby would), the
+    signup fails and the sync's row and log row go with it; nothing is half-written."""
+    with db.connect("supabase_admin") as conn:
+        conn.execute("create function public.refuse_commit() returns trigger language plpgsql as "
+                     "$$ begin raise exception 'cannot commit'; end $$")
+        conn.execute("create constraint trigger zz_refuse_commit after insert on auth.users deferrable initially deferred"
+                     " for each row execute function public.refuse_commit()")
+    with pytest.raises(psycopg.errors.RaiseException):
+        with psycopg.connect(db.url("supabase_auth_admin")) as conn:
+            db.auth._insert(conn, id=str(uuid.uuid4()), email="never@example.com")
+    assert db.one("select count(*) from auth.users")[0] == 0
+    assert db.one("select count(*) from public.users")[0] == 0
+    assert db.one("select count(*) from public.user_sync_logs")[0] == 0
+    assert db.drift() == []
+
 def _insert_anonymous(db, n: int) -> None:
     with psycopg.connect(db.url("supabase_auth_admin")) as conn:
         conn.execute(
