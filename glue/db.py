@@ -48,7 +48,6 @@ class Database:
             # client-side binding: the parameters travel inside the one message; nothing is prepared
             kwargs={"autocommit": True, "prepare_threshold": None, "cursor_factory": psycopg.ClientCursor,
                     "application_name": APPLICATION_NAME})
-        self._health: psycopg.Connection | None = None
         self._health_lock = threading.Lock()
         self._down_until: float | None = None  # the server was found down; asked again after this
 
@@ -57,8 +56,6 @@ class Database:
 
     def close(self) -> None:
         self.pool.close()
-        if self._health is not None:
-            self._health.close()
 
     def as_user(self, caller: Caller, headers: dict, query: str, *params: Any, read_only: bool = False) -> Any:
         """The single value `query` returns, run as `authenticated` with the caller's claims; ApiError
@@ -71,37 +68,46 @@ class Database:
         return self._call(_SERVICE_PREAMBLE + query, (statement_timeout, *params), read_only)
 
     def ping(self, timeout: float) -> bool:
-        """Whether the database answers, asked on a connection of its own (kept, and remade when it
-        breaks): a pool busy with requests is not a database that is down."""
+        """Whether the database answers, asked on a connection of its own: a pool busy with
+        requests is not a database that is down."""
         if not self._health_lock.acquire(timeout=timeout):
             return False
         try:
-            for fresh in (self._health is None or self._health.closed, True):  # a kept connection may be stale
-                try:
-                    if fresh:
-                        self._health = psycopg.connect(self.pool.conninfo, autocommit=True, prepare_threshold=None,
-                                                       connect_timeout=max(1, round(timeout)),
-                                                       application_name=APPLICATION_NAME)
-                    self._health.execute("select 1")
-                    self._down_until = None  # calls go to the pool again
-                    return True
-                except psycopg.Error:
-                    if self._health is not None:
-                        self._health.close()
-                    self._health = None
-                    if fresh:
-                        return False
-            return False
+            return self._ask(timeout) == "up"
         finally:
             self._health_lock.release()
 
+    def _ask(self, timeout: float) -> str:
+        """"up", "refusing" (the server answered, but with an error: too many connections, a bad
+        password) or "unreachable"; sets the breaker accordingly. Called under the health lock.
+        A new connection each time: a kept one could hang on a half-open socket, lock held."""
+        try:
+            with psycopg.connect(self.pool.conninfo, autocommit=True, prepare_threshold=None,
+                                 connect_timeout=max(2, round(timeout)),  # libpq's minimum is 2
+                                 options="-c statement_timeout=2000", application_name=APPLICATION_NAME) as conn:
+                conn.execute("select 1")
+        except psycopg.Error as e:
+            if e.sqlstate is not None:  # it answered: not down, and the pool may still get in
+                self._down_until = None
+                return "refusing"
+            self._down_until = time.monotonic() + DOWN_RECHECK_SECONDS
+            return "unreachable"
+        self._down_until = None
+        return "up"
+
     def _refuse_while_down(self) -> None:
+        """While the server was last found unreachable, calls are answered 503 at once; once that
+        is DOWN_RECHECK_SECONDS old, one caller asks again (the others do not wait for it)."""
         down_until = self._down_until
         if down_until is None:
             return
-        if time.monotonic() < down_until or not self.ping(DOWN_RECHECK_SECONDS):
-            self._down_until = max(down_until, time.monotonic() + DOWN_RECHECK_SECONDS)
-            raise ApiError(503, "08006", "the database is unavailable, retry shortly", {"Retry-After": "1"})
+        if time.monotonic() >= down_until and self._health_lock.acquire(blocking=False):
+            try:
+                if self._ask(DOWN_RECHECK_SECONDS) != "unreachable":
+                    return
+            finally:
+                self._health_lock.release()
+        raise ApiError(503, "08006", "the database is unavailable, retry shortly", {"Retry-After": "1"})
 
     def _call(self, query: str, params: tuple, read_only: bool) -> Any:
         self._refuse_while_down()
@@ -115,7 +121,9 @@ class Database:
                         broken = conn.closed
                         raise
                     cur.nextset()
-                    return cur.fetchone()[0]
+                    result = cur.fetchone()[0]
+                self._down_until = None
+                return result
             except (pg_errors.SerializationFailure, pg_errors.DeadlockDetected) as e:
                 if attempt + 1 == _RETRIES:
                     raise from_database(e) from None
@@ -126,9 +134,7 @@ class Database:
                     # and while the server does not answer, refuse calls at once. A read is run
                     # again; a write is not, as it may have committed before the connection died.
                     self.pool.check()
-                    if not self.ping(DOWN_RECHECK_SECONDS):
-                        self._down_until = time.monotonic() + DOWN_RECHECK_SECONDS
-                    elif broken and read_only and attempt == 0:
+                    if self.ping(DOWN_RECHECK_SECONDS) and broken and read_only and attempt == 0:
                         continue
                 raise from_database(e) from None
         raise AssertionError("unreachable")
