@@ -26,8 +26,8 @@ APPLICATION_NAME = "nura-users api"  # in pg_stat_activity
 STATEMENT_TIMEOUT = "15s"
 POOL_TIMEOUT_SECONDS = 10
 _RETRIES = 3  # a deadlock or serialization failure rolled the whole call back: run it again
-# While the server is down, calls are answered 503 at once (not after waiting for the pool), and
-# its health connection is asked again this often before the pool is used again.
+# While the server does not answer, calls are answered 503 at once (not after waiting for the
+# pool), and it is asked again this often.
 DOWN_RECHECK_SECONDS = 1.0
 
 _SERVICE_PREAMBLE = "select set_config('statement_timeout', %s, true); "
@@ -87,7 +87,8 @@ class Database:
                                  options="-c statement_timeout=2000", application_name=APPLICATION_NAME) as conn:
                 conn.execute("select 1")
         except psycopg.Error as e:
-            if e.sqlstate is not None:  # it answered: not down, and the pool may still get in
+            # libpq gives errors the server sent while connecting no SQLSTATE, but their severity
+            if e.sqlstate is not None or "FATAL:" in str(e):  # it answered: not down; the pool may get in
                 self._down_until = None
                 return "refusing"
             self._down_until = time.monotonic() + DOWN_RECHECK_SECONDS

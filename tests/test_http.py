@@ -639,3 +639,24 @@ def test_settings_that_could_not_be_right_are_refused():
             ApiSettings(**{"database_url": "postgresql://x", "jwt_secret": SECRET, **bad}).validate()
     ApiSettings(database_url="postgresql://x", jwks_url="http://127.0.0.1:9/jwks.json",
                 cors_origins=("*", "http://localhost:5173")).validate()
+
+
+def test_a_busy_pool_or_a_full_server_is_not_a_database_that_is_down(db):
+    """Only an unreachable server makes calls answer 503 at once; one that refuses a connection
+    (too many for the role) answered, so calls keep going to the pool."""
+    app = make_app(db)
+    nura = app.extensions["nura"]
+    client = app.test_client()
+    uid = db.auth.email_signup("limits@example.com")
+    try:
+        assert client.get("/api/users/me", headers=bearer(uid)).status_code == 200
+        with db.connect("supabase_admin") as conn:
+            conn.execute("alter role postgres connection limit 0")
+        try:
+            assert nura.db.ping(1) is False and nura.db._down_until is None
+        finally:
+            with db.connect("supabase_admin") as conn:
+                conn.execute("alter role postgres connection limit -1")
+        assert client.get("/api/users/me", headers=bearer(uid)).status_code == 200  # the pooled connection
+    finally:
+        nura.close()
