@@ -4,7 +4,7 @@ few users, the database server killed mid-burst, and the figures of each run.
 The default run is short; `NURA_GUARANTEES=full` runs the published lengths (60 s of load),
 which take minutes:
 
-    NURA_GUARANTEES=full .venv/bin/pytest tests/test_guarantees.py tests/test_http_fuzz.py -p no:randomly -s
+    NURA_GUARANTEES=full .venv/bin/pytest tests/test_guarantees.py tests/test_http_fuzz.py -s -p no:cacheprovider
 """
 
 from __future__ import annotations
