@@ -328,14 +328,20 @@ def test_rollback_puts_the_tables_and_columns_back(moved, capsys):
 def test_repoint_back_when_the_primary_key_holds_the_column(moved):
     db = moved
     with db.connect() as conn:
-        conn.execute("create table public.memberships (user_id uuid references public.chat_users (id), grp integer,"
+        conn.execute("create table public.memberships (user_id uuid references public.chat_users (id)"
+                     " on update restrict on delete cascade deferrable initially deferred, grp integer,"
                      " primary key (user_id, grp))")
         conn.execute("insert into public.memberships values (%s, 1), (%s, 2), (%s, 1)", (BOB_1, BOB_2, CAROL))
     before = db.all("select * from public.memberships order by grp, user_id")
+    foreign_keys = "select conname, pg_get_constraintdef(oid) from pg_constraint" \
+                   " where conrelid = 'public.memberships'::regclass and contype = 'f'"
+    foreign_key = db.all(foreign_keys)
     assert cli.main(["legacy", "repoint", "memberships.user_id"]) == 0
+    assert "ON DELETE CASCADE" in db.all(foreign_keys)[0][1]  # kept, pointing at public.users
     db.auth.email_signup("bob@example.com")  # Bob's rows follow his new id
     assert cli.main(["legacy", "repoint", "memberships.user_id", "--back"]) == 0
     assert db.all("select * from public.memberships order by grp, user_id") == before
+    assert db.all(foreign_keys) == foreign_key
 
 
 def test_rows_imported_before_their_digest_was_kept_are_imported_once_more(moved):

@@ -84,9 +84,7 @@ begin
                        ' where m.legacy_table = %L and m.legacy_id = t.%2$I', p_table, p_column, v_fk.legacy_table);
         execute format('alter table %s add constraint %I foreign key (%I) references public.users (id) on update cascade%s',
                        p_table, left(v_name || '_' || p_column || '_users_fkey', 63), p_column,
-                       case v_fk.confdeltype when 'c' then ' on delete cascade' when 'n' then ' on delete set null'
-                                             when 'd' then ' on delete set default' when 'r' then ' on delete restrict'
-                                             else '' end);
+                       nura.foreign_key_action(v_fk.confdeltype, 'delete'));
         return v_count;
     end if;
 
@@ -128,12 +126,8 @@ begin
     select count(*) into v_count from pg_temp.legacy_repoint_back;
     execute format('alter table %s add constraint %I foreign key (%I) references %s (%I)%s%s%s',
                    p_table, v_state.constraint_name, p_column, v_legacy, v_state.legacy_column,
-                   case v_state.on_update when 'c' then ' on update cascade' when 'n' then ' on update set null'
-                                          when 'd' then ' on update set default' when 'r' then ' on update restrict'
-                                          else '' end,
-                   case v_state.on_delete when 'c' then ' on delete cascade' when 'n' then ' on delete set null'
-                                          when 'd' then ' on delete set default' when 'r' then ' on delete restrict'
-                                          else '' end,
+                   nura.foreign_key_action(v_state.on_update, 'update'),
+                   nura.foreign_key_action(v_state.on_delete, 'delete'),
                    case when v_state.is_deferrable then ' deferrable' || case when v_state.is_deferred
                                                                          then ' initially deferred' else '' end
                         else '' end);
