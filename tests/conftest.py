@@ -16,6 +16,7 @@ import psycopg
 import pytest
 from pytest_postgresql.janitor import DatabaseJanitor
 
+from glue import cli
 from glue import migrate as installer
 from glue import supabase_standin
 from glue.localpg import SUPERUSER, LocalPostgres
@@ -127,6 +128,22 @@ def db(cluster, templates):
 def bare_db(cluster, templates):
     """A Supabase-shaped database that nura-users was never installed into."""
     yield from _clone(cluster, templates["bare"])
+
+
+@pytest.fixture
+def run(monkeypatch, capsys):
+    """Runs `nura-users ARGS` against a database; returns (exit code, stdout, stderr)."""
+
+    def _run(database, *args: str, **env: str):
+        monkeypatch.setenv("DATABASE_URL", database.url())
+        monkeypatch.delenv("MIGRATE_DATABASE_URL", raising=False)
+        for k, v in env.items():
+            monkeypatch.setenv(k, v)
+        code = cli.main(list(args))
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    return _run
 
 
 def pytest_terminal_summary(terminalreporter):

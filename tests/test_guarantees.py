@@ -272,7 +272,7 @@ FAULTS = {  # what nobody planned for, and how it is taken away again
 
 
 def test_unplanned_sync_failures_never_stop_signups_show_in_metrics_and_reconcile_repairs_them(db):
-    from tests.test_http import make_app
+    from tests.test_http import _metrics, make_app
 
     app = make_app(db)
     app.extensions["nura"].metrics.database.interval = 1
@@ -296,7 +296,7 @@ def test_unplanned_sync_failures_never_stop_signups_show_in_metrics_and_reconcil
         assert {t for t, _ in errors} == {"create", "update"}
         assert all(e[5] == ":" and "Doomed" not in e and "@" not in e for _, e in errors)  # a SQLSTATE, no values
         deadline = time.time() + 10
-        while _metric(client, 'nura_sync_events_total{outcome="failed",source="supabase_auth"}') < failed:
+        while _metrics(client).get('nura_sync_events_total{outcome="failed",source="supabase_auth"}', 0) < failed:
             assert time.time() < deadline, "the failures never reached /metrics"
             time.sleep(0.2)
         assert {p for _, p, _ in db.drift()} == {"missing", "failed"}  # a profile field is never drift
@@ -308,9 +308,3 @@ def test_unplanned_sync_failures_never_stop_signups_show_in_metrics_and_reconcil
            f"updates all went through; {failed} failed syncs logged, counted in nura.sync_metrics and /metrics; "
            f"reconcile repaired all {len(doomed)} users")
 
-
-def _metric(client, name: str) -> float:
-    for line in client.get("/metrics").get_data(as_text=True).splitlines():
-        if line.startswith(name + " "):
-            return float(line.split()[-1])
-    return 0.0

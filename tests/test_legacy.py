@@ -12,7 +12,6 @@ import uuid
 import psycopg
 import pytest
 
-from glue import cli
 from glue import migrate as installer
 from glue import supabase_standin
 from glue.localpg import LocalPostgres
@@ -121,7 +120,7 @@ def test_each_rule_field_by_field(legacy_db):
     assert verify_legacy(db.url()) == [] and db.drift() == []
 
 
-def test_messy_data_imports_whole_idempotently_and_verify_catches_a_loss(legacy_db, capsys, monkeypatch):
+def test_messy_data_imports_whole_idempotently_and_verify_catches_a_loss(legacy_db, run):
     db = legacy_db
     emails = [f"auth{i}@example.com" for i in range(40)]
     for email in emails:
@@ -141,15 +140,13 @@ def test_messy_data_imports_whole_idempotently_and_verify_catches_a_loss(legacy_
     assert again["rows"] == 0 and _everything(db) == after  # nothing twice, not even a log row
     assert db.one("select count(*) = count(distinct lower(email)) from public.users where email is not null")[0]
 
-    monkeypatch.setenv("MIGRATE_DATABASE_URL", db.url())
-    assert cli.main(["legacy", "verify"]) == 0
+    assert run(db, "legacy", "verify")[0] == 0
     victim = db.one("select user_id from nura.legacy_user_map m join public.users u on u.id = m.user_id"
                     " where m.legacy_table = 'chat_users' and u.phone_number is not null limit 1")[0]
     with db.connect() as conn:
         conn.execute("update public.users set phone_number = null where id = %s", (victim,))
-    capsys.readouterr()
-    assert cli.main(["legacy", "verify"]) == 1
-    out = capsys.readouterr().out
+    code, out, _ = run(db, "legacy", "verify")
+    assert code == 1
     assert out.startswith("missing\t") and "\tphone_number\t" in out
 
 
@@ -202,12 +199,11 @@ def test_a_legacy_person_who_signs_up_keeps_one_row(legacy_db):
     assert verify_legacy(db.url()) == [] and db.drift() == []
 
 
-def test_without_legacy_tables_the_import_has_nothing_to_do(db, capsys, monkeypatch):
-    monkeypatch.setenv("MIGRATE_DATABASE_URL", db.url())
-    assert cli.main(["legacy", "import"]) == 0
-    assert "0 legacy rows" in capsys.readouterr().out
+def test_without_legacy_tables_the_import_has_nothing_to_do(db, run, capsys):
+    code, out, _ = run(db, "legacy", "import")
+    assert code == 0 and "0 legacy rows" in out
     with pytest.raises(SystemExit) as exit_:
-        cli.main(["legacy", "import", "--batch-size", "0"])
+        run(db, "legacy", "import", "--batch-size", "0")
     assert exit_.value.code == 2 and "not a positive number" in capsys.readouterr().err
 
 

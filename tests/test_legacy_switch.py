@@ -63,27 +63,21 @@ def _snapshot(db) -> dict:
         return shot
 
 
-def _run(capsys, *argv: str) -> tuple[int, str, str]:
-    code = cli.main(list(argv))
-    out, err = capsys.readouterr()
-    return code, out, err
-
-
-def test_switch_and_back_round_trips_byte_for_byte(moved, capsys):
+def test_switch_and_back_round_trips_byte_for_byte(moved, run):
     db = moved
     before = _snapshot(db)
-    code, out, _ = _run(capsys, "legacy", "switch")
+    code, out, _ = run(db, "legacy", "switch")
     assert code == 0 and out.count("switched: a view") == 3
     assert db.one("select relkind from pg_class where oid = 'public.chat_users'::regclass")[0] == "v"
-    assert _run(capsys, "legacy", "switch", "--table", "chat_users")[1] == "chat_users: already switched\n"
-    code, out, _ = _run(capsys, "status")
+    assert run(db, "legacy", "switch", "--table", "chat_users")[1] == "chat_users: already switched\n"
+    code, out, _ = run(db, "status")
     assert "legacy chat_users: switched" in out and "legacy custom_users: switched" in out
 
-    code, out, _ = _run(capsys, "legacy", "switch", "--back")
+    code, out, _ = run(db, "legacy", "switch", "--back")
     assert code == 0 and out.count("switched back") == 3
     assert _snapshot(db) == before
-    assert _run(capsys, "legacy", "switch", "--back", "--table", "voice_users")[1] == "voice_users: not switched\n"
-    assert "legacy chat_users: the table" in _run(capsys, "status")[1]
+    assert run(db, "legacy", "switch", "--back", "--table", "voice_users")[1] == "voice_users: not switched\n"
+    assert "legacy chat_users: the table" in run(db, "status")[1]
 
 
 def test_the_views_read_the_normalized_users_with_the_tables_privileges(moved):
@@ -117,14 +111,14 @@ def test_the_views_read_the_normalized_users_with_the_tables_privileges(moved):
     assert db.one("select call_minutes, preferred_voice from public.voice_users")[0:2] == (42, "alloy")
 
 
-def test_the_views_are_for_services_not_the_api_roles(moved, capsys):
+def test_the_views_are_for_services_not_the_api_roles(moved, run):
     db = moved
     with db.connect() as conn:
         conn.execute("create role chat_service login")
         conn.execute("grant select, update on public.chat_users to chat_service")
         conn.execute("create role legacy_reader login")
         conn.execute("grant select on public.voice_users to legacy_reader")
-    code, out, _ = _run(capsys, "legacy", "switch")
+    code, out, _ = run(db, "legacy", "switch")
     assert code == 0 and "voice_users: switched" in out and "legacy_reader cannot read it until granted nura_service" in out
     for role in ("anon", "authenticated"):  # Supabase's default privileges had given them everything
         assert db.one("select has_table_privilege(%s, 'public.chat_users', 'select')", (role,)) == (False,)
@@ -141,17 +135,17 @@ def test_the_views_are_for_services_not_the_api_roles(moved, capsys):
         conn.execute("select * from public.voice_users")
 
 
-def test_a_table_with_row_level_security_policies_is_not_switched(moved, capsys):
+def test_a_table_with_row_level_security_policies_is_not_switched(moved, run):
     db = moved
     with db.connect() as conn:
         conn.execute("alter table public.voice_users enable row level security")
         conn.execute("create policy own on public.voice_users for all to authenticated using (id = auth.uid())")
-    code, _, err = _run(capsys, "legacy", "switch")
+    code, _, err = run(db, "legacy", "switch")
     assert code == 1 and "voice_users has row level security policies" in err and err.count("\n") == 1
     assert db.one("select relkind from pg_class where oid = 'public.chat_users'::regclass")[0] == "r"
 
 
-def test_writes_through_the_views_land_in_both_and_go_back(moved, capsys):
+def test_writes_through_the_views_land_in_both_and_go_back(moved, run):
     db = moved
     before = _snapshot(db)
     assert cli.main(["legacy", "switch"]) == 0
@@ -218,13 +212,13 @@ def test_what_the_views_refuse_changes_nothing(moved, statement, code):
             db.one("select count(*) from public.user_sync_logs")) == before
 
 
-def test_switch_waits_for_a_complete_import(moved, capsys):
+def test_switch_waits_for_a_complete_import(moved, run):
     db = moved
     with db.connect() as conn:
         legacy_data.insert(conn, "voice_users", legacy_data.VOICE, [
             (uuid.uuid4(), "Late", "late@example.com", None, "$2b$l", "2024-01-01T00:00:00Z", None, None)])
         legacy_data.insert(conn, "custom_users", legacy_data.CUSTOM_EXTRA, [(BOB_2, None, 1, 1, "x")])
-    code, out, err = _run(capsys, "legacy", "switch")
+    code, out, err = run(db, "legacy", "switch")
     assert code == 1 and "voice_users is not fully imported: legacy verify finds 1 problem(s) in it" in err
     assert "legacy import" in err and err.count("\n") == 1
     for table in ("chat_users", "voice_users", "custom_users"):  # all or none
@@ -235,7 +229,7 @@ def test_switch_waits_for_a_complete_import(moved, capsys):
     # a write waiting to commit when the switch starts is seen by its check
     writer = psycopg.connect(db.url())
     writer.execute("update public.chat_users set full_name = 'Changed Later' where id = %s", (CAROL,))
-    switching = threading.Thread(target=lambda: results.append(_run(capsys, "legacy", "switch")))
+    switching = threading.Thread(target=lambda: results.append(run(db, "legacy", "switch")))
     results: list = []
     switching.start()
     time.sleep(1)
@@ -254,21 +248,21 @@ def test_switch_waits_for_a_complete_import(moved, capsys):
     assert db.all("select field, kept_value, other_value from nura.legacy_conflicts where user_id = %s",
                   (CAROL,)) == [("full_name", "Carol", "Changed Later")]
     assert import_legacy(db.url(), batch_size=10, dry_run=False)["rows"] == 0
-    assert _run(capsys, "legacy", "switch")[0] == 0
+    assert run(db, "legacy", "switch")[0] == 0
 
 
-def test_repoint_follows_adoption_and_goes_back_row_by_row(moved, capsys):
+def test_repoint_follows_adoption_and_goes_back_row_by_row(moved, run):
     db = moved
     before = _snapshot(db)
     bob = db.one("select user_id from nura.legacy_user_map where legacy_id = %s", (BOB_1,))[0]
-    code, out, err = _run(capsys, "legacy", "repoint", "conversations.user_id")
+    code, out, err = run(db, "legacy", "repoint", "conversations.user_id")
     assert (code, out, err) == (0, "conversations.user_id: 5 rows now hold user ids; its foreign key references "
                               "public.users (on update cascade)\n", "")
     assert db.all("select user_id from public.conversations where user_id is not null order by id") == \
         [(db.one("select user_id from nura.legacy_user_map where legacy_id = %s", (ADA_CHAT,))[0],), (bob,), (bob,),
          (bob,), (CAROL,)]
-    assert "legacy repoint public.conversations.user_id: user ids" in _run(capsys, "status")[1]
-    assert _run(capsys, "legacy", "repoint", "conversations.user_id")[1].endswith("already repointed, nothing to do\n")
+    assert "legacy repoint public.conversations.user_id: user ids" in run(db, "status")[1]
+    assert run(db, "legacy", "repoint", "conversations.user_id")[1].endswith("already repointed, nothing to do\n")
     with db.connect() as conn, pytest.raises(psycopg.errors.ForeignKeyViolation):
         conn.execute("insert into public.conversations (user_id, body) values (%s, 'legacy id')", (BOB_2,))
 
@@ -276,21 +270,21 @@ def test_repoint_follows_adoption_and_goes_back_row_by_row(moved, capsys):
     bob_account = db.auth.email_signup("bob@example.com")
     assert db.one("select count(*) from public.conversations where user_id = %s", (bob_account,))[0] == 3
 
-    code, out, err = _run(capsys, "legacy", "repoint", "conversations.user_id", "--back")
+    code, out, err = run(db, "legacy", "repoint", "conversations.user_id", "--back")
     assert (code, out, err) == (0, "conversations.user_id: 5 rows hold their legacy ids again; its foreign key is back "
                               "as it was\n", "")
     assert _snapshot(db) == before  # each row its own id, BOB_1 and BOB_2 apart
-    assert _run(capsys, "legacy", "repoint", "conversations.user_id", "--back")[1].endswith("not repointed, nothing to do\n")
+    assert run(db, "legacy", "repoint", "conversations.user_id", "--back")[1].endswith("not repointed, nothing to do\n")
 
 
-def test_repoint_back_refuses_rows_of_people_who_signed_up_after(moved, capsys):
+def test_repoint_back_refuses_rows_of_people_who_signed_up_after(moved, run):
     db = moved
     assert cli.main(["legacy", "switch", "--table", "chat_users"]) == 0  # a switched table works the same
     assert cli.main(["legacy", "repoint", "public.conversations.user_id"]) == 0
     newcomer = db.auth.email_signup("new@example.com")
     with db.connect() as conn:
         conn.execute("insert into public.conversations (user_id, body) values (%s, 'hello')", (newcomer,))
-    code, _, err = _run(capsys, "legacy", "repoint", "conversations.user_id", "--back")
+    code, _, err = run(db, "legacy", "repoint", "conversations.user_id", "--back")
     assert code == 1 and "1 rows of public.conversations point at users with no chat_users row" in err
     assert "set user_id to null first" in err
     with db.connect() as conn:
@@ -308,12 +302,12 @@ def test_repoint_back_refuses_rows_of_people_who_signed_up_after(moved, capsys):
     ("conversations.nothing", "has no column nothing"), ("conversations.body", "has no foreign key"),
     ("a.b.c.d", "not TABLE.COLUMN"),
 ])
-def test_repoint_refuses_in_one_line(moved, capsys, target, message):
-    code, _, err = _run(capsys, "legacy", "repoint", target)
+def test_repoint_refuses_in_one_line(moved, run, target, message):
+    code, _, err = run(moved, "legacy", "repoint", target)
     assert code == 1 and message in err and err.count("\n") == 1
 
 
-def test_rollback_puts_the_tables_and_columns_back(moved, capsys):
+def test_rollback_puts_the_tables_and_columns_back(moved, run):
     db = moved
     before = _snapshot(db)
     assert cli.main(["legacy", "switch"]) == 0
@@ -355,11 +349,11 @@ def test_rows_imported_before_their_digest_was_kept_are_imported_once_more(moved
     assert import_legacy(db.url(), batch_size=10, dry_run=False)["rows"] == 0
 
 
-def test_rolling_back_the_switch_migration_alone_then_migrating_again(moved, capsys):
+def test_rolling_back_the_switch_migration_alone_then_migrating_again(moved, run):
     db = moved
-    assert _run(capsys, "legacy", "switch", "--table", "voice_users")[1] == \
+    assert run(db, "legacy", "switch", "--table", "voice_users")[1] == \
         "voice_users: switched: a view over the normalized users; the table is kept as public.legacy_voice_users\n"
-    code, out, _ = _run(capsys, "rollback", "--yes")
+    code, out, _ = run(db, "rollback", "--yes")
     assert (code, out) == (0, "rolled back: 0004.legacy-switch\n")
     assert db.one("select relkind from pg_class where oid = 'public.voice_users'::regclass")[0] == "r"
     assert cli.main(["migrate"]) == 0

@@ -11,27 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from glue.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 OUR_TRIGGERS = {"tg_auth_users__sync_insert", "tg_auth_users__sync_bulk_insert", "tg_auth_users__sync_update",
                 "tg_auth_users__sync_delete"}
-
-
-@pytest.fixture
-def run(monkeypatch, capsys):
-    """Runs `nura-users ARGS` against a database; returns (exit code, stdout, stderr)."""
-
-    def _run(database, *args: str, **env: str):
-        monkeypatch.setenv("DATABASE_URL", database.url())
-        monkeypatch.delenv("MIGRATE_DATABASE_URL", raising=False)
-        for k, v in env.items():
-            monkeypatch.setenv(k, v)
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return code, out, err
-
-    return _run
 
 
 def _catalog(db) -> list:
