@@ -11,6 +11,7 @@ import psycopg
 from yoyo import exceptions as yoyo_errors
 
 from . import migrate as installer
+from .legacy import LEGACY_TABLES, import_legacy, repoint_legacy, switch_legacy, verify_legacy
 from .config import ConfigError, database_url, listen_address, migrate_database_url, port_number
 from .localpg import LocalPostgresError
 
@@ -69,8 +70,6 @@ def _reconcile(args) -> int:
 
 
 def _legacy_import(args) -> int:
-    from .legacy import import_legacy
-
     def progress(done: int, batches: int, counts: dict) -> None:
         print(f"batch {done}/{batches}: {counts['rows']} rows, {counts['people']} people, "
               f"{counts['created']} created, {counts['conflicts']} conflicts", flush=True)
@@ -85,8 +84,6 @@ def _legacy_import(args) -> int:
 
 
 def _legacy_verify(args) -> int:
-    from .legacy import verify_legacy
-
     problems = verify_legacy(migrate_database_url())
     for table, legacy_id, field, value, problem in problems:
         print(f"{problem}\t{table}\t{legacy_id}\t{field or '-'}\t{(value or '')[:200]}")
@@ -95,8 +92,6 @@ def _legacy_verify(args) -> int:
 
 
 def _legacy_switch(args) -> int:
-    from .legacy import LEGACY_TABLES, switch_legacy
-
     for table, outcome in switch_legacy(migrate_database_url(), [args.table] if args.table else list(LEGACY_TABLES),
                                         back=args.back):
         print(f"{table}: {outcome}")
@@ -104,8 +99,6 @@ def _legacy_switch(args) -> int:
 
 
 def _legacy_repoint(args) -> int:
-    from .legacy import repoint_legacy
-
     rows = repoint_legacy(migrate_database_url(), args.column, back=args.back)
     if rows is None:
         print(f"{args.column}: {'not repointed' if args.back else 'already repointed'}, nothing to do")
@@ -153,7 +146,7 @@ def build_parser() -> argparse.ArgumentParser:
                                ).set_defaults(run=_legacy_verify)
     p = legacy_commands.add_parser("switch", help="put views over the normalized users in place of the legacy "
                                    "tables (kept as legacy_<name>)")
-    p.add_argument("--table", choices=("chat_users", "voice_users", "custom_users"), help="only this table")
+    p.add_argument("--table", choices=LEGACY_TABLES, help="only this table")
     p.add_argument("--back", action="store_true", help="put the tables back, with what was written meanwhile")
     p.set_defaults(run=_legacy_switch)
     p = legacy_commands.add_parser("repoint", help="move a column holding legacy ids (and its foreign key) to "

@@ -15,6 +15,7 @@ import psycopg
 
 from .migrate import MigrateError
 
+LEGACY_TABLES = ("chat_users", "voice_users", "custom_users")
 MAX_CONNECTIONS = 4
 COUNTS = ("rows", "people", "created", "merged", "matched_to_auth", "profiles", "conflicts")
 _IMPORT_LOCK = "select pg_try_advisory_lock(hashtextextended('nura-users legacy import', 0))"
@@ -98,8 +99,6 @@ def verify_legacy(url: str) -> list[tuple]:
     with ThreadPoolExecutor(max_workers=len(LEGACY_TABLES)) as pool:
         return [problem for problems in pool.map(check, LEGACY_TABLES) for problem in problems]
 
-
-LEGACY_TABLES = ("chat_users", "voice_users", "custom_users")
 # Renaming a table and rewriting a column wait for every query on them; never queue the whole
 # application behind that for long.
 _LOCK_TIMEOUT = "set local lock_timeout = '10s'"
