@@ -130,8 +130,9 @@ def _check_free(host: str, port: int) -> None:
         raise ConfigError(f"cannot listen on {host}:{port}: {e.strerror}") from None
 
 
-def serve(host: str, port: int, *, workers: int | None = None) -> int:
-    """Serves until SIGINT/SIGTERM, configured from the environment (which the workers read too)."""
+def serve(host: str, port: int, *, workers: int | None = None, app: str = "glue.serve:worker_app") -> int:
+    """Serves `app` (a factory each worker calls) until SIGINT/SIGTERM, configured from the
+    environment (which the workers read too)."""
     from granian.constants import Interfaces
     from granian.http import HTTP1Settings
 
@@ -143,7 +144,7 @@ def serve(host: str, port: int, *, workers: int | None = None) -> int:
         metrics_dir = tempfile.mkdtemp(prefix="nura-users-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     try:
-        _server_class()("glue.serve:worker_app", factory=True, address=host, port=port, interface=Interfaces.WSGI,
+        _server_class()(app, factory=True, address=host, port=port, interface=Interfaces.WSGI,
                 workers=workers, blocking_threads=THREADS_PER_WORKER, respawn_failed_workers=True,
                 workers_kill_timeout=GRACEFUL_STOP_SECONDS,
                 http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS)).serve()

@@ -36,12 +36,17 @@ def _request(url: str, method: str = "GET", body: dict | None = None, headers: d
 
 
 class Server:
-    def __init__(self, database_url: str, **env: str):
+    """`nura-users serve` (or `command`, such as `dev ...`) as a process on a free port, up once
+    /healthz answers 200."""
+
+    def __init__(self, database_url: str | None, *, command: tuple[str, ...] = ("serve",),
+                 start_seconds: float = 30, **env: str):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        database = {"DATABASE_URL": database_url, "SUPABASE_JWT_SECRET": SECRET} if database_url else {}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "glue.cli", "serve", "--port", str(self.port)],
-            env={**os.environ, "DATABASE_URL": database_url, "SUPABASE_JWT_SECRET": SECRET, **env},
+            [sys.executable, "-m", "glue.cli", *command],
+            env={**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port), **database, **env},
             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         # drained as it comes: a full pipe would block the server's logging, and with it the server
         self.output: dict[str, list[str]] = {"stdout": [], "stderr": []}
@@ -49,7 +54,7 @@ class Server:
                         for name, stream in (("stdout", self.process.stdout), ("stderr", self.process.stderr))]
         for drain in self._drains:
             drain.start()
-        deadline = time.time() + 30
+        deadline = time.time() + start_seconds
         while True:
             try:
                 if _request(f"{self.url}/healthz")[0] == 200:
