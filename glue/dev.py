@@ -1,7 +1,8 @@
 """`nura-users dev`: everything on this machine with no configuration. A local PostgreSQL in a
 data folder, the Supabase-shaped `auth` stand-in, migrations, demo users signed up the way
 Supabase Auth signs them up (so the real triggers run), and the API on HOST:PORT (127.0.0.1:8000),
-its tokens signed with a development secret kept in the data folder."""
+its tokens signed with a development secret kept in the data folder, with the dev console
+(glue.console) at `/`."""
 
 from __future__ import annotations
 
@@ -77,7 +78,8 @@ def run_dev(data_dir: str | None, port: int) -> int:
         print(f"nura-users dev: PostgreSQL {cluster.data_dir} on port {port}; "
               f"migrations applied: {', '.join(report.applied) or 'none pending'}")
         print(f"  DATABASE_URL={owner_url}")
-        print(f"  the API: {api} (signed-in user {DEMO_USERS[0][0]}, token valid 24 h)")
+        print(f"  the dev console: {api}/ (sign users up and in, edit a profile, watch the sync log and drift)")
+        print(f"  the API: {api}/api/users (signed-in user {DEMO_USERS[0][0]}, token valid 24 h)")
         print(f"  curl -s -H {auth} {api}/api/users/me")
         print(f"  curl -s -X PUT -H {auth} -H 'Content-Type: application/json' "
               f"-d '{{\"bio\": \"hello\"}}' {api}/api/users/profile")
@@ -86,7 +88,7 @@ def run_dev(data_dir: str | None, port: int) -> int:
         os.environ.update(DATABASE_URL=owner_url, SUPABASE_JWT_SECRET=secret)
         for name in ("SUPABASE_JWKS_URL", "SUPABASE_JWT_ISSUER"):
             os.environ.pop(name, None)
-        return serve(host, api_port, workers=1)
+        return serve(host, api_port, workers=1, app="glue.console:worker_app")
     finally:
         if started:
             cluster.stop()

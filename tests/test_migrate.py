@@ -197,16 +197,20 @@ def test_works_installed_from_a_wheel_in_any_directory(bare_db, tmp_path):
     assert "glue/sql/migrations/0001.nura-core.rollback.sql" in names
     assert "glue/sql/plpgsql/triggers/auth.users.tg_auth_users__sync_insert.sql" in names
     assert "glue/routes/users.py" in names and "glue/sql/plpgsql/views/nura.user_counts.sql" in names
+    # the dev console, and the JS client it serves
+    assert {"glue/console/static/index.html", "glue/console/client/index.js", "glue/console/client/react.js"} <= set(names)
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(site), "DATABASE_URL": bare_db.url()}
-    done = subprocess.run([sys.executable, "-c", "import glue.cli, glue.app, sys; print(glue.cli.__file__);"
+    done = subprocess.run([sys.executable, "-c", "import glue.cli, glue.app, glue.resources, sys;"
+                           " print(glue.cli.__file__); print(glue.resources.client_dir());"
                            " sys.exit(glue.cli.main(['migrate']))"],
                           capture_output=True, text=True, cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(str(site))
+    assert done.stdout.splitlines()[1] == str(site / "glue" / "console" / "client")
     assert bare_db.one("select to_regclass('public.users') is not null")[0]
 
 

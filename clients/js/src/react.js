@@ -1,0 +1,190 @@
+// @ts-check
+/**
+ * React bindings: `AuthProvider` keeps the backend user in step with Supabase Auth, calling
+ * `/api/users/sync` once per sign-in (a token refresh, a tab regaining focus or a user update is
+ * not a sign-in); `useUserProfile` reads and edits the profile, resolving a 412 by refetching.
+ */
+import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
+import { StaleError, UsersClient } from './index.js';
+
+/** @typedef {import('./index.js').User} User */
+/** @typedef {import('./index.js').ServiceProfile} ServiceProfile */
+/** @typedef {import('./index.js').ProfileChanges} ProfileChanges */
+
+/**
+ * The part of a supabase-js `Session` the bindings read.
+ * @typedef {object} AuthSession
+ * @property {string} access_token
+ * @property {{ id: string, user_metadata?: Record<string, unknown> }} user
+ */
+
+/**
+ * The part of a supabase-js client the bindings use.
+ * @typedef {object} SupabaseAuthLike
+ * @property {{
+ *   getSession(): Promise<{ data: { session: AuthSession | null } }>,
+ *   onAuthStateChange(callback: (event: string, session: AuthSession | null) => void):
+ *     { data: { subscription: { unsubscribe(): void } } }
+ * }} auth
+ */
+
+/**
+ * @typedef {object} AuthState
+ * @property {AuthSession | null} session the Supabase session, null when signed out
+ * @property {User | null} user the backend user, once synced for this sign-in
+ * @property {boolean} loading a session is known but its user is not synced yet
+ * @property {Error | null} error why the last sync failed
+ * @property {UsersClient} client the API client, taking its token from the session
+ */
+
+/** @type {import('react').Context<AuthState | null>} */
+const AuthContext = createContext(/** @type {AuthState | null} */ (null));
+
+/**
+ * The full name the sync may fill an empty profile with: what Supabase Auth's providers put in the
+ * user's metadata (`full_name`, or `name` from Google and others), if the API would accept it.
+ * @param {AuthSession['user']} user
+ */
+function syncFields(user) {
+  const meta = user.user_metadata ?? {};
+  const name = [meta.full_name, meta.name].find((v) => typeof v === 'string' && v.trim() !== '');
+  return name && String(name).length <= 200 ? { id: user.id, full_name: String(name) } : { id: user.id };
+}
+
+/**
+ * @param {{ supabase: SupabaseAuthLike, baseUrl?: string, client?: UsersClient,
+ *           children?: import('react').ReactNode }} props
+ *   `client`, or `baseUrl` to make one taking its token from `supabase`
+ */
+export function AuthProvider({ supabase, baseUrl, client, children }) {
+  const api = useMemo(() => client ?? new UsersClient({ baseUrl: baseUrl ?? '', session: supabase }),
+    [client, baseUrl, supabase]);
+  const [session, setSession] = useState(/** @type {AuthSession | null} */ (null));
+  const [synced, setSynced] = useState(/** @type {{ user: User, for: string } | null} */ (null));
+  const [error, setError] = useState(/** @type {Error | null} */ (null));
+  const [signIns, setSignIns] = useState(0);
+  const syncedFor = useRef(/** @type {string | null} */ (null));
+
+  useEffect(() => {
+    // supabase-js calls back with INITIAL_SESSION at once, then on every change. Nothing here calls
+    // Supabase from inside the callback (its lock is held there): the sync runs in an effect below.
+    const { data } = supabase.auth.onAuthStateChange((event, next) => {
+      setSession(next);
+      if (event === 'SIGNED_IN') setSignIns((n) => n + 1); // retries a sync that failed
+    });
+    return () => data.subscription.unsubscribe();
+  }, [supabase]);
+
+  const userId = session?.user?.id ?? null;
+  const user = session?.user ?? null;
+  useEffect(() => {
+    // Keyed by the user id, not the event: TOKEN_REFRESHED, USER_UPDATED and the SIGNED_IN that
+    // supabase-js repeats when a tab regains focus are the same sign-in and sync nothing.
+    if (!userId || !user) {
+      syncedFor.current = null;
+      setSynced(null);
+      return;
+    }
+    if (syncedFor.current === userId) return;
+    syncedFor.current = userId;
+    setError(null);
+    api.sync(syncFields(user)).then(
+      ({ user: backendUser }) => {
+        if (syncedFor.current === userId && backendUser.id === userId) setSynced({ user: backendUser, for: userId });
+      },
+      (failure) => {
+        if (syncedFor.current !== userId) return;
+        syncedFor.current = null; // the next sign-in event for this user tries again
+        setError(failure);
+      });
+    // `user` changes with every refreshed session: only a new user id, or a sign-in after a failed
+    // sync, is a reason to sync
+  }, [api, userId, signIns]);
+
+  const backendUser = synced && synced.for === userId ? synced.user : null;
+  const value = useMemo(() => ({
+    session, user: backendUser, loading: userId !== null && backendUser === null && error === null, error, client: api,
+  }), [session, backendUser, userId, error, api]);
+  return createElement(AuthContext.Provider, { value }, children);
+}
+
+/** The state `AuthProvider` keeps: the session, the backend user, the client. */
+export function useAuth() {
+  const state = useContext(AuthContext);
+  if (!state) throw new Error('useAuth and useUserProfile must be used inside <AuthProvider>');
+  return state;
+}
+
+/**
+ * @typedef {object} UserProfileState
+ * @property {User | null} profile the signed-in user's profile, null before it is read or when signed out
+ * @property {Record<string, ServiceProfile> | null} serviceProfiles
+ * @property {(changes: ProfileChanges) => Promise<User>} updateProfile saves changes against the
+ *   profile as last read: rejects with a typed error; on a `StaleError` the profile was changed
+ *   elsewhere, has been read again (`stale` is true) and the changes were not saved
+ * @property {Error | null} error the last read's or update's failure
+ * @property {boolean} stale an update was refused because the profile had changed; `profile` is the
+ *   current one, and the next successful update clears it
+ * @property {boolean} loading
+ * @property {() => Promise<void>} refresh reads the profile again
+ */
+
+/** @returns {UserProfileState} */
+export function useUserProfile() {
+  const { client, session, user: syncedUser } = useAuth();
+  // read once the sign-in's sync has made sure the user exists
+  const userId = syncedUser && syncedUser.id === session?.user?.id ? syncedUser.id : null;
+  const [state, setState] = useState(/** @type {{ for: string | null, profile: User | null,
+    serviceProfiles: Record<string, ServiceProfile> | null }} */ ({ for: null, profile: null, serviceProfiles: null }));
+  const [error, setError] = useState(/** @type {Error | null} */ (null));
+  const [stale, setStale] = useState(false);
+  const current = useRef(userId);
+  current.current = userId;
+
+  const refresh = useCallback(async () => {
+    if (!userId) return;
+    try {
+      const { user, serviceProfiles } = await client.me();
+      if (current.current === userId) {
+        setState({ for: userId, profile: user, serviceProfiles });
+        setError(null);
+      }
+    } catch (failure) {
+      if (current.current === userId) setError(/** @type {Error} */ (failure));
+    }
+  }, [client, userId]);
+
+  useEffect(() => {
+    setStale(false);
+    setError(null);
+    refresh();
+  }, [refresh]);
+
+  const updateProfile = useCallback(async (/** @type {ProfileChanges} */ changes) => {
+    try {
+      const { user } = await client.updateProfile(changes);
+      if (current.current === userId) {
+        setState((prev) => ({ ...prev, for: userId, profile: user }));
+        setStale(false);
+        setError(null);
+      }
+      return user;
+    } catch (failure) {
+      if (current.current === userId) {
+        if (failure instanceof StaleError) {
+          setStale(true);
+          await refresh(); // the client keeps the new ETag: the next update is against this profile
+        }
+        setError(/** @type {Error} */ (failure));
+      }
+      throw failure;
+    }
+  }, [client, userId, refresh]);
+
+  const mine = state.for === userId && userId !== null;
+  return {
+    profile: mine ? state.profile : null,
+    serviceProfiles: mine ? state.serviceProfiles : null,
+    updateProfile, error, stale, loading: userId !== null && !mine && error === null, refresh,
+  };
+}

@@ -1,0 +1,121 @@
+// AuthProvider and useUserProfile in a DOM (jsdom), against a real `nura-users dev`, with Supabase
+// Auth's events played by a fake supabase-js client.
+import './dom.js';
+import assert from 'node:assert/strict';
+import { afterEach, describe, test } from 'node:test';
+import { act, cleanup, renderHook, waitFor } from '@testing-library/react';
+import { createElement, StrictMode } from 'react';
+import { createUsersClient, StaleError, UnauthorizedError } from '../src/index.js';
+import { AuthProvider, useAuth, useUserProfile } from '../src/react.js';
+import { API, fakeSupabase, recordingFetch, signedInUser, signIn } from './server.js';
+
+afterEach(cleanup);
+
+function mount(hook, supabase, { strict = false } = {}) {
+  const fetch = recordingFetch();
+  const client = createUsersClient({ baseUrl: API, session: supabase, fetch, retryDelayMs: 5 });
+  const wrapper = ({ children }) => {
+    const provider = createElement(AuthProvider, { supabase, client }, children);
+    return strict ? createElement(StrictMode, null, provider) : provider;
+  };
+  const rendered = renderHook(hook, { wrapper });
+  const syncs = () => fetch.calls.filter((c) => c.method === 'POST' && c.path === '/api/users/sync').length;
+  return { ...rendered, fetch, syncs };
+}
+
+/** Lets whatever an event set off run: nothing more is expected to happen after this. */
+async function settle() {
+  await act(() => new Promise((resolve) => setTimeout(resolve, 150)));
+}
+
+describe('AuthProvider', () => {
+  test('syncs once per sign-in: not on token refresh, a repeated SIGNED_IN or a user update', async () => {
+    const ada = await signedInUser('Ada Provider');
+    const bob = await signedInUser('Bob Provider');
+    const supabase = fakeSupabase(ada);
+    const { result, syncs } = mount(useAuth, supabase);
+    await waitFor(() => assert.equal(result.current.user?.full_name, 'Ada Provider'));
+    assert.equal(syncs(), 1);
+
+    const refreshed = await signIn(ada.user.id);
+    for (const event of ['TOKEN_REFRESHED', 'SIGNED_IN', 'USER_UPDATED']) {
+      act(() => supabase.emit(event, refreshed));
+      await settle();
+    }
+    assert.equal(syncs(), 1);
+    assert.equal(result.current.session.access_token, refreshed.access_token);
+
+    act(() => supabase.emit('SIGNED_OUT', null));
+    await waitFor(() => assert.equal(result.current.user, null));
+    act(() => supabase.emit('SIGNED_IN', ada));
+    await waitFor(() => assert.equal(result.current.user?.id, ada.user.id));
+    assert.equal(syncs(), 2);
+
+    act(() => supabase.emit('SIGNED_IN', bob));
+    await waitFor(() => assert.equal(result.current.user?.full_name, 'Bob Provider'));
+    assert.equal(syncs(), 3);
+  });
+
+  test('under StrictMode, which runs effects twice, still one sync', async () => {
+    const session = await signedInUser('Strict');
+    const { result, syncs } = mount(useAuth, fakeSupabase(session), { strict: true });
+    await waitFor(() => assert.equal(result.current.user?.full_name, 'Strict'));
+    await settle();
+    assert.equal(syncs(), 1);
+  });
+
+  test('a failed sync is the error, and the next sign-in tries again', async () => {
+    const session = await signedInUser('Retry Later');
+    const supabase = fakeSupabase({ ...session, access_token: 'expired-or-forged' });
+    const { result, syncs } = mount(useAuth, supabase);
+    await waitFor(() => assert.ok(result.current.error instanceof UnauthorizedError));
+    assert.equal(result.current.user, null);
+    assert.equal(result.current.loading, false);
+    act(() => supabase.emit('SIGNED_IN', session));
+    await waitFor(() => assert.equal(result.current.user?.full_name, 'Retry Later'));
+    assert.equal(result.current.error, null);
+    assert.equal(syncs(), 2);
+  });
+});
+
+describe('useUserProfile', () => {
+  test('reads the profile once synced, and updates it', async () => {
+    const session = await signedInUser('Profile Reader');
+    const { result } = mount(useUserProfile, fakeSupabase(session));
+    await waitFor(() => assert.equal(result.current.profile?.full_name, 'Profile Reader'));
+    assert.equal(result.current.serviceProfiles.chat.service_type, 'chat');
+    let saved;
+    await act(async () => { saved = await result.current.updateProfile({ display_name: 'PR' }); });
+    assert.equal(saved.display_name, 'PR');
+    assert.equal(result.current.profile.display_name, 'PR');
+    assert.equal(result.current.stale, false);
+    assert.equal(result.current.error, null);
+  });
+
+  test('a 412 refetches: stale is set, the profile is the current one, and the next update goes through', async () => {
+    const session = await signedInUser('Before');
+    const { result } = mount(useUserProfile, fakeSupabase(session));
+    await waitFor(() => assert.equal(result.current.profile?.full_name, 'Before'));
+
+    await createUsersClient({ baseUrl: API, session: () => session }).updateProfile({ bio: 'changed in another tab' });
+    await act(async () => {
+      await assert.rejects(result.current.updateProfile({ bio: 'mine' }), StaleError);
+    });
+    assert.equal(result.current.stale, true);
+    assert.ok(result.current.error instanceof StaleError);
+    assert.equal(result.current.profile.bio, 'changed in another tab');
+
+    await act(async () => { await result.current.updateProfile({ bio: 'mine, having seen theirs' }); });
+    assert.equal(result.current.profile.bio, 'mine, having seen theirs');
+    assert.equal(result.current.stale, false);
+    assert.equal(result.current.error, null);
+  });
+
+  test('signed out: no profile, and none read', async () => {
+    const { result, fetch } = mount(useUserProfile, fakeSupabase(null));
+    await settle();
+    assert.equal(result.current.profile, null);
+    assert.equal(result.current.loading, false);
+    assert.equal(fetch.calls.length, 0);
+  });
+});

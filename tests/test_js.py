@@ -1,0 +1,131 @@
+"""The JS client (clients/js) and the dev console, against a real `nura-users dev`: the client's
+type check, its unit tests (Node's test runner, React bindings in jsdom), and the console end to
+end in Debian's headless Chromium. npm installs what clients/js locks; Chromium is Debian's."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from glue.localpg import free_port
+
+from .test_serve import Server, _request
+
+CLIENT = Path(__file__).resolve().parent.parent / "clients" / "js"
+CHROMIUM = Path("/usr/bin/chromium")
+IN_CI = os.environ.get("CI") == "true"
+
+
+def _missing(what: str) -> None:
+    """Outside CI a missing tool skips; in CI it fails: CI must run everything."""
+    if IN_CI:
+        pytest.fail(f"{what} (.ci/run installs it)")
+    pytest.skip(what)
+
+
+def _run(argv: list[str], *, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(argv, cwd=CLIENT, env={**os.environ, **(env or {})}, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=timeout)
+
+
+def _passed(done: subprocess.CompletedProcess) -> None:
+    assert done.returncode == 0, f"{' '.join(done.args)} failed:\n{done.stdout[-20000:]}\n{done.stderr[-5000:]}"
+
+
+@pytest.fixture(scope="module")
+def node_modules():
+    """`npm ci` when the lock file changed since the last install."""
+    if not shutil.which("npm"):
+        _missing("npm (Node.js 20+) is not installed")
+    installed = CLIENT / "node_modules" / ".package-lock.json"
+    lock = CLIENT / "package-lock.json"
+    if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
+        _passed(_run(["npm", "ci", "--no-audit", "--no-fund"]))
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not CHROMIUM.exists():
+        if os.geteuid() == 0 and shutil.which("apt-get"):
+            # this machine's kind: root with Debian's packages, so the test sets up its own browser
+            done = subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"],
+                                  capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                                  env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+            assert done.returncode == 0, f"apt-get install chromium failed: {done.stderr[-2000:]}"
+        else:
+            _missing(f"{CHROMIUM} is missing: apt-get install chromium")
+    return CHROMIUM
+
+
+@pytest.fixture(scope="module")
+def dev_server():
+    """`nura-users dev` as a user starts it, in its own data folder and ports."""
+    base = Path(tempfile.mkdtemp(prefix="nura-dev-"))
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres", "postgres")  # the server runs as postgres and must enter it
+    server = Server(None, command=("dev", "--data-dir", str(base / "dev"), "--pg-port", str(free_port())),
+                    start_seconds=120)
+    yield server
+    server.stop()
+    shutil.rmtree(base, ignore_errors=True)
+
+
+def test_client_type_checks(node_modules):
+    """The sources check as strict TypeScript, and a TypeScript app using the emitted declarations
+    (with supabase-js's own client and session types) compiles."""
+    _passed(_run(["npm", "run", "--silent", "build"]))
+    _passed(_run(["npm", "run", "--silent", "typecheck"]))
+
+
+def test_client_against_dev(node_modules, dev_server):
+    _passed(_run(["node", "--test", "--test-concurrency=1", "test/"], env={"NURA_API_URL": dev_server.url}))
+
+
+def test_console_end_to_end_in_chromium(node_modules, chromium, dev_server):
+    shots = CLIENT / "e2e" / "screenshots"
+    _passed(_run(["node", "--test", "e2e/"], env={"NURA_API_URL": dev_server.url, "NURA_CHROMIUM": str(chromium),
+                                                   "NURA_SCREENSHOT_DIR": str(shots)}))
+    assert (shots / "console-profile-saved.png").stat().st_size > 10_000
+
+
+def test_dev_serves_the_console_and_serve_does_not(db, dev_server):
+    status, headers, _ = _raw(f"{dev_server.url}/")
+    assert status == 200 and headers["Content-Type"].startswith("text/html")
+    assert _raw(f"{dev_server.url}/console/client/index.js")[0] == 200
+    assert _raw(f"{dev_server.url}/console/client/../__init__.py")[0] == 404
+    served = Server(db.url("postgres"))
+    try:
+        for path in ("/", "/console/static/console.js", "/console/client/index.js", "/console/api/state"):
+            assert _request(f"{served.url}{path}")[0] == 404, path
+        assert _request(f"{served.url}/console/api/users", "POST", {"email": "x@example.com"})[0] in (404, 405)
+    finally:
+        served.stop()
+
+
+def test_console_api_refuses_bad_input_and_changes_nothing(dev_server):
+    before = _request(f"{dev_server.url}/console/api/state")[2]["users"]
+    for body in ({}, {"email": "not-an-email"}, {"email": 5}, {"email": "a@example.com", "full_name": "x" * 201}):
+        status, _, reply = _request(f"{dev_server.url}/console/api/users", "POST", body)
+        assert status == 400 and reply["code"] == "invalid_body", (body, reply)
+    status, _, reply = _request(f"{dev_server.url}/console/api/users", "POST", {"email": before[0]["email"].upper()})
+    assert status == 422 and reply["code"] == "user_already_exists"
+    unknown = "00000000-0000-0000-0000-000000000000"
+    for path in (f"/users/{unknown}/sign-in", f"/users/{unknown}/drift", "/users/not-a-uuid/sign-in"):
+        assert _request(f"{dev_server.url}/console/api{path}", "POST")[0] == 404, path
+    assert _request(f"{dev_server.url}/console/api/state?user=nope")[0] == 400
+    assert _request(f"{dev_server.url}/console/api/state")[2]["users"] == before
+
+
+def _raw(url: str):
+    try:
+        with urllib.request.urlopen(url, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
