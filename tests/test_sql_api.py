@@ -238,6 +238,10 @@ def test_the_signed_in_user_functions(db):
     etag = me["etag"]
     db.auth.sign_in(uid)  # a sign-in never changes the etag
     assert as_user(db, uid, "me")["etag"] == etag
+    twin = db.auth.email_signup("twin@example.com", {"full_name": "Self"})  # the same profile fields
+    with pytest.raises(psycopg.Error) as e:  # one user's etag is never another's
+        as_user(db, twin, "update_my_profile", {"bio": "not mine"}, etag)
+    assert e.value.sqlstate == "PT412"
     result = as_user(db, uid, "update_my_profile", {"bio": "hi"}, etag,
                      headers={"x-request-id": "r-42", "x-session-id": "s-7"})
     assert result["user"]["bio"] == "hi" and result["etag"] != etag
