@@ -64,7 +64,7 @@ def create_app(settings: ApiSettings | None = None, *, pool_size: int = 16,
     if settings.cors_origins:
         CORS(app, resources={r"/api/*": {"origins": list(settings.cors_origins)}},
              allow_headers=["Authorization", "Content-Type", "If-Match", *TRACE_HEADERS, "X-User-ID"],
-             expose_headers=["ETag"], methods=["GET", "PUT", "POST"], max_age=600)
+             expose_headers=["ETag", "Retry-After"], methods=["GET", "PUT", "POST"], max_age=600)
     app.before_request(_start_clock)
     app.after_request(_account)
     db.open()

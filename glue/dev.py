@@ -16,6 +16,7 @@ import psycopg
 from . import migrate as installer
 from . import supabase_standin
 from .config import listen_address
+from .console import is_loopback
 from .localpg import LocalPostgres
 from .serve import serve
 
@@ -83,6 +84,9 @@ def run_dev(data_dir: str | None, port: int) -> int:
         print(f"  curl -s -H {auth} {api}/api/users/me")
         print(f"  curl -s -X PUT -H {auth} -H 'Content-Type: application/json' "
               f"-d '{{\"bio\": \"hello\"}}' {api}/api/users/profile")
+        if not is_loopback(host):
+            print(f"  warning: HOST={host} is not a loopback address: whoever reaches port {api_port} can use "
+                  "the dev console to act as any user")
         print("  Ctrl-C stops it.", flush=True)
         # what the API's workers read: this database, and tokens signed with the development secret only
         os.environ.update(DATABASE_URL=owner_url, SUPABASE_JWT_SECRET=secret)

@@ -90,6 +90,7 @@ def test_client_against_dev(node_modules, dev_server):
 
 def test_console_end_to_end_in_chromium(node_modules, chromium, dev_server):
     shots = CLIENT / "e2e" / "screenshots"
+    shutil.rmtree(shots, ignore_errors=True)  # only this run's may pass the check below
     _passed(_run(["node", "--test", "e2e/"], env={"NURA_API_URL": dev_server.url, "NURA_CHROMIUM": str(chromium),
                                                    "NURA_SCREENSHOT_DIR": str(shots)}))
     assert (shots / "console-profile-saved.png").stat().st_size > 10_000
@@ -99,7 +100,8 @@ def test_dev_serves_the_console_and_serve_does_not(db, dev_server):
     status, headers, _ = _raw(f"{dev_server.url}/")
     assert status == 200 and headers["Content-Type"].startswith("text/html")
     assert _raw(f"{dev_server.url}/console/client/index.js")[0] == 200
-    assert _raw(f"{dev_server.url}/console/client/../__init__.py")[0] == 404
+    for escape in ("../package.json", "%2e%2e/package.json", "..%2fpackage.json"):  # clients/js/package.json exists
+        assert _raw(f"{dev_server.url}/console/client/{escape}")[0] == 404, escape
     served = Server(db.url("postgres"))
     try:
         for path in ("/", "/console/static/console.js", "/console/client/index.js", "/console/api/state"):
@@ -118,9 +120,25 @@ def test_console_api_refuses_bad_input_and_changes_nothing(dev_server):
     assert status == 422 and reply["code"] == "user_already_exists"
     unknown = "00000000-0000-0000-0000-000000000000"
     for path in (f"/users/{unknown}/sign-in", f"/users/{unknown}/drift", "/users/not-a-uuid/sign-in"):
-        assert _request(f"{dev_server.url}/console/api{path}", "POST")[0] == 404, path
+        assert _request(f"{dev_server.url}/console/api{path}", "POST", {})[0] == 404, path
     assert _request(f"{dev_server.url}/console/api/state?user=nope")[0] == 400
     assert _request(f"{dev_server.url}/console/api/state")[2]["users"] == before
+
+
+def test_console_refuses_what_another_site_could_send(dev_server):
+    """DNS rebinding (a Host that is a name) and cross-site forms (writes that are not JSON)."""
+    user_id = _request(f"{dev_server.url}/console/api/state")[2]["users"][0]["id"]
+    status, _, reply = _request(f"{dev_server.url}/console/api/state", headers={"Host": f"evil.example:{dev_server.port}"})
+    assert (status, reply["code"]) == (403, "forbidden")
+    status, _, reply = _request(f"{dev_server.url}/console/api/users/{user_id}/sign-in", "POST",
+                                headers={"Host": f"rebound.example:{dev_server.port}"})
+    assert status == 403
+    for path in (f"/users/{user_id}/sign-in", f"/users/{user_id}/drift", "/reconcile"):
+        status, _, reply = _request(f"{dev_server.url}/console/api{path}", "POST",
+                                    headers={"Content-Type": "text/plain"})
+        assert (status, reply["code"]) == (415, "unsupported_media_type"), path
+    for host in ("localhost", "127.0.0.1", "[::1]"):
+        assert _request(f"{dev_server.url}/console/api/state", headers={"Host": f"{host}:{dev_server.port}"})[0] == 200
 
 
 def _raw(url: str):

@@ -9,9 +9,11 @@ report. Anyone who can reach the port can act as any user: it is for a developer
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import secrets
 import time
+from urllib.parse import urlsplit
 from uuid import UUID
 
 import psycopg
@@ -36,6 +38,29 @@ def worker_app() -> Flask:
     app = api_app()
     app.register_blueprint(bp)
     return app
+
+
+def is_loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@bp.before_request
+def _same_machine_only():
+    """The console acts as any user, so it refuses what a web page elsewhere could send it: a Host
+    that is a DNS name (DNS rebinding points one at 127.0.0.1; an IP address or localhost cannot
+    be rebound), and a write that is not JSON (a cross-site form or beacon cannot send JSON
+    without a CORS preflight, which the console never grants)."""
+    host = urlsplit(f"//{request.host}").hostname or ""
+    if host != "localhost":
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            raise ApiError.of("forbidden", "the dev console answers to localhost or an IP address only") from None
+    if request.method not in ("GET", "HEAD") and not request.is_json:
+        raise ApiError.of("unsupported_media_type", "dev console writes must be JSON (Content-Type: application/json)")
 
 
 def _database_url() -> str:

@@ -45,6 +45,7 @@ test('sign up, sign in, edit the profile, see it and its log row; drift, then re
   await page.locator('#signed-in').getByText(email).waitFor();
   const profile = page.locator('#profile');
   await profile.getByText('Edna End-to-End').waitFor();
+  const userId = await profile.locator('dd').first().textContent();
   const etagBefore = await page.locator('#etag').textContent();
 
   const form = page.locator('#profile-form');
@@ -61,10 +62,10 @@ test('sign up, sign in, edit the profile, see it and its log row; drift, then re
   await page.screenshot({ path: join(SHOTS, 'console-profile-saved.png'), fullPage: true });
 
   await page.getByRole('button', { name: 'Sign in with the sync trigger off' }).click();
-  await page.locator('#drift').getByText('stale').waitFor();
+  await page.locator('#drift').getByText(`stale ${userId}`).waitFor();
   await page.getByRole('button', { name: 'Reconcile' }).click();
   await page.getByText(/Reconciled [1-9]\d* user/).waitFor();
-  await page.locator('#drift').getByText('None').waitFor();
+  await page.locator('#drift').getByText('None').waitFor(); // nobody's drift is left
   await page.locator('#log-rows tr', { hasText: 'reconcile' }).first().waitFor();
   await page.screenshot({ path: join(SHOTS, 'console-reconciled.png'), fullPage: true });
 

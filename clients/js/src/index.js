@@ -104,6 +104,9 @@
 /**
  * @typedef {object} CallOptions
  * @property {AbortSignal} [signal] aborts the call, its retries and their waits
+ * @property {string} [userId] the user the call is for: when the session is someone else's, the
+ *   call fails with `NotSignedInError` and sends nothing. Without it, the call is for the user
+ *   of its first attempt's session, and its retries are never sent with another user's token.
  */
 
 /**
@@ -195,8 +198,8 @@ export class UsersClient {
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 4000;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.sessionId = options.sessionId;
-    /** the last ETag seen, per user id: what `updateProfile` sends as `If-Match` */
-    /** @type {Map<string, string>} */
+    /** the ETag of the newest profile seen, per user id: what `updateProfile` sends as `If-Match` */
+    /** @type {Map<string, { etag: string, updatedAt: number }>} */
     this.etags = new Map();
   }
 
@@ -220,9 +223,11 @@ export class UsersClient {
    * @returns {Promise<{ user: User, etag: string }>}
    */
   async updateProfile(changes, options = {}) {
-    const { ifMatch, ...callOptions } = options;
+    const { ifMatch, ...rest } = options;
+    // the user is fixed first: the 412 check below must read the same user's profile
+    const callOptions = { ...rest, userId: rest.userId ?? (await this.#currentSession()).user?.id };
     /** @type {(userId: string | undefined) => string | undefined} */
-    const precondition = (userId) => ifMatch === undefined ? (userId && this.etags.get(userId)) : (ifMatch ?? undefined);
+    const precondition = (userId) => ifMatch === undefined ? (userId && this.etagOf(userId)) : (ifMatch ?? undefined);
     try {
       const { body, etag } = await this.#call('PUT', '/api/users/profile', changes, callOptions, precondition);
       return { user: body.user, etag };
@@ -279,7 +284,19 @@ export class UsersClient {
    * @param {string} userId
    */
   etagOf(userId) {
-    return this.etags.get(userId);
+    return this.etags.get(userId)?.etag;
+  }
+
+  /**
+   * Keeps `etag` unless a newer profile's was seen: answers to calls made side by side can
+   * arrive in any order, and the user's `updated_at` tells which state is newer.
+   * @param {User} user
+   * @param {string} etag
+   */
+  #remember(user, etag) {
+    const updatedAt = Date.parse(user.updated_at) || 0;
+    const known = this.etags.get(user.id);
+    if (!known || updatedAt >= known.updatedAt) this.etags.set(user.id, { etag, updatedAt });
   }
 
   /** @returns {Promise<SessionLike>} */
@@ -303,10 +320,16 @@ export class UsersClient {
   async #call(method, path, body, options = {}, ifMatch) {
     const requestId = randomId();
     const signal = options.signal;
+    let forUser = options.userId;
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
       const session = await this.#currentSession();
+      signal?.throwIfAborted();
       const userId = session.user?.id;
+      forUser ??= userId;
+      if (forUser && userId !== forUser) {
+        throw new NotSignedInError(`the session is no longer ${forUser}'s (signed out, or another user signed in): nothing was sent for them`);
+      }
       /** @type {Record<string, string>} */
       const headers = { Accept: 'application/json', Authorization: `Bearer ${session.access_token}`, 'X-Request-ID': requestId };
       if (body !== undefined) headers['Content-Type'] = 'application/json';
@@ -334,7 +357,7 @@ export class UsersClient {
       if (response.ok) {
         const etag = response.headers.get('ETag') ?? '';
         const user = payload?.user;
-        if (etag && user?.id) this.etags.set(user.id, etag);
+        if (etag && user?.id) this.#remember(user, etag);
         return { body: payload, etag };
       }
       const error = apiError(response.status, payload, requestId);
@@ -353,12 +376,12 @@ export class UsersClient {
    */
   async #beforeRetry(attempt, failure, response, signal) {
     if (attempt >= this.retries) throw failure;
-    const retryAfter = response && Number(response.headers.get('Retry-After'));
+    const retryAfterMs = retryAfter(response?.headers.get('Retry-After'));
     // full jitter: anywhere up to the doubled ceiling, so clients that failed together spread out
     let delay = Math.random() * Math.min(this.maxRetryDelayMs, this.retryDelayMs * 2 ** attempt);
-    if (retryAfter && retryAfter > 0) {
-      if (retryAfter * 1000 > this.maxRetryDelayMs) throw failure;
-      delay += retryAfter * 1000;
+    if (retryAfterMs > 0) {
+      if (retryAfterMs > this.maxRetryDelayMs) throw failure;
+      delay += retryAfterMs;
     }
     await sleep(Math.min(delay, this.maxRetryDelayMs), signal);
   }
@@ -374,6 +397,16 @@ function apiError(status, payload, requestId) {
   const code = typeof payload?.code === 'string' ? payload.code : String(status);
   const message = typeof payload?.error === 'string' ? payload.error : `the API answered ${status}`;
   return new Kind(status, code, message, { detail: payload?.detail, hint: payload?.hint, requestId });
+}
+
+/**
+ * `Retry-After` in milliseconds: delay-seconds or an HTTP-date; 0 when absent or unreadable.
+ * @param {string | null | undefined} value
+ */
+function retryAfter(value) {
+  if (!value) return 0;
+  const ms = /^\s*\d+\s*$/.test(value) ? Number(value) * 1000 : Date.parse(value) - Date.now();
+  return Number.isFinite(ms) && ms > 0 ? ms : 0;
 }
 
 /** @param {Response} response */
@@ -422,6 +455,7 @@ function canonical(value) {
  */
 function attemptSignal(signal, timeoutMs) {
   const controller = new AbortController();
+  if (signal?.aborted) controller.abort(signal.reason);
   const abort = () => controller.abort(signal?.reason);
   const timer = setTimeout(() => controller.abort(new DOMException(`no answer in ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
   signal?.addEventListener('abort', abort, { once: true });

@@ -5,7 +5,7 @@
  * not a sign-in); `useUserProfile` reads and edits the profile, resolving a 412 by refetching.
  */
 import { createContext, createElement, useCallback, useContext, useEffect, useMemo, useRef, useState } from 'react';
-import { StaleError, UsersClient } from './index.js';
+import { NotSignedInError, StaleError, UsersClient } from './index.js';
 
 /** @typedef {import('./index.js').User} User */
 /** @typedef {import('./index.js').ServiceProfile} ServiceProfile */
@@ -59,11 +59,12 @@ function syncFields(user) {
 export function AuthProvider({ supabase, baseUrl, client, children }) {
   const api = useMemo(() => client ?? new UsersClient({ baseUrl: baseUrl ?? '', session: supabase }),
     [client, baseUrl, supabase]);
-  const [session, setSession] = useState(/** @type {AuthSession | null} */ (null));
+  const [session, setSession] = useState(/** @type {AuthSession | null | undefined} */ (undefined)); // undefined: not told yet
   const [synced, setSynced] = useState(/** @type {{ user: User, for: string } | null} */ (null));
   const [error, setError] = useState(/** @type {Error | null} */ (null));
   const [signIns, setSignIns] = useState(0);
-  const syncedFor = useRef(/** @type {string | null} */ (null));
+  /** the sync under way or done: its user, and an identity telling one attempt from the next */
+  const syncing = useRef(/** @type {{ userId: string } | null} */ (null));
 
   useEffect(() => {
     // supabase-js calls back with INITIAL_SESSION at once, then on every change. Nothing here calls
@@ -81,20 +82,22 @@ export function AuthProvider({ supabase, baseUrl, client, children }) {
     // Keyed by the user id, not the event: TOKEN_REFRESHED, USER_UPDATED and the SIGNED_IN that
     // supabase-js repeats when a tab regains focus are the same sign-in and sync nothing.
     if (!userId || !user) {
-      syncedFor.current = null;
+      syncing.current = null;
       setSynced(null);
+      setError(null);
       return;
     }
-    if (syncedFor.current === userId) return;
-    syncedFor.current = userId;
+    if (syncing.current?.userId === userId) return;
+    const attempt = { userId };
+    syncing.current = attempt;
     setError(null);
-    api.sync(syncFields(user)).then(
+    api.sync(syncFields(user), { userId }).then(
       ({ user: backendUser }) => {
-        if (syncedFor.current === userId && backendUser.id === userId) setSynced({ user: backendUser, for: userId });
+        if (syncing.current === attempt) setSynced({ user: backendUser, for: userId });
       },
       (failure) => {
-        if (syncedFor.current !== userId) return;
-        syncedFor.current = null; // the next sign-in event for this user tries again
+        if (syncing.current !== attempt) return; // a later sign-in's sync has taken over
+        syncing.current = null; // the next sign-in event tries again
         setError(failure);
       });
     // `user` changes with every refreshed session: only a new user id, or a sign-in after a failed
@@ -103,7 +106,8 @@ export function AuthProvider({ supabase, baseUrl, client, children }) {
 
   const backendUser = synced && synced.for === userId ? synced.user : null;
   const value = useMemo(() => ({
-    session, user: backendUser, loading: userId !== null && backendUser === null && error === null, error, client: api,
+    session: session ?? null, user: backendUser, error, client: api,
+    loading: session === undefined || (userId !== null && backendUser === null && error === null),
   }), [session, backendUser, userId, error, api]);
   return createElement(AuthContext.Provider, { value }, children);
 }
@@ -134,25 +138,36 @@ export function useUserProfile() {
   const { client, session, user: syncedUser } = useAuth();
   // read once the sign-in's sync has made sure the user exists
   const userId = syncedUser && syncedUser.id === session?.user?.id ? syncedUser.id : null;
-  const [state, setState] = useState(/** @type {{ for: string | null, profile: User | null,
-    serviceProfiles: Record<string, ServiceProfile> | null }} */ ({ for: null, profile: null, serviceProfiles: null }));
+  /** @typedef {{ for: string | null, profile: User | null, etag: string | null,
+   *              serviceProfiles: Record<string, ServiceProfile> | null }} Shown */
+  const [shown, setShown] = useState(/** @type {Shown} */ ({ for: null, profile: null, etag: null, serviceProfiles: null }));
   const [error, setError] = useState(/** @type {Error | null} */ (null));
   const [stale, setStale] = useState(false);
-  const current = useRef(userId);
-  current.current = userId;
+  const latest = useRef({ userId, shown });
+  useEffect(() => {
+    latest.current = { userId, shown };
+  });
+
+  // Shows `user` unless a newer state of the profile is shown already (answers to a read and a
+  // write made side by side arrive in any order; `updated_at` tells which is newer).
+  const show = useCallback(/** @type {(user: User, etag: string, serviceProfiles?: Record<string, ServiceProfile>) => void} */
+    ((user, etag, serviceProfiles) => setShown((prev) => {
+      const mine = prev.for === user.id ? prev.profile : null;
+      if (mine && Date.parse(user.updated_at) < Date.parse(mine.updated_at)) return prev;
+      return { for: user.id, profile: user, etag, serviceProfiles: serviceProfiles ?? (mine ? prev.serviceProfiles : null) };
+    })), []);
 
   const refresh = useCallback(async () => {
     if (!userId) return;
     try {
-      const { user, serviceProfiles } = await client.me();
-      if (current.current === userId) {
-        setState({ for: userId, profile: user, serviceProfiles });
-        setError(null);
-      }
+      const { user, serviceProfiles, etag } = await client.me({ userId });
+      if (latest.current.userId !== userId) return;
+      show(user, etag, serviceProfiles);
+      setError(null);
     } catch (failure) {
-      if (current.current === userId) setError(/** @type {Error} */ (failure));
+      if (latest.current.userId === userId) setError(/** @type {Error} */ (failure));
     }
-  }, [client, userId]);
+  }, [client, userId, show]);
 
   useEffect(() => {
     setStale(false);
@@ -161,30 +176,34 @@ export function useUserProfile() {
   }, [refresh]);
 
   const updateProfile = useCallback(async (/** @type {ProfileChanges} */ changes) => {
+    if (!userId) throw new NotSignedInError('no signed-in user whose profile has been read');
+    const { shown: before } = latest.current;
+    // If-Match: the ETag of the profile this component shows, not of whatever the client saw last
+    const ifMatch = before.for === userId ? before.etag ?? undefined : undefined;
     try {
-      const { user } = await client.updateProfile(changes);
-      if (current.current === userId) {
-        setState((prev) => ({ ...prev, for: userId, profile: user }));
+      const { user, etag } = await client.updateProfile(changes, { userId, ifMatch });
+      if (latest.current.userId === userId) {
+        show(user, etag);
         setStale(false);
         setError(null);
       }
       return user;
     } catch (failure) {
-      if (current.current === userId) {
+      if (latest.current.userId === userId) {
         if (failure instanceof StaleError) {
           setStale(true);
-          await refresh(); // the client keeps the new ETag: the next update is against this profile
+          await refresh();
         }
         setError(/** @type {Error} */ (failure));
       }
       throw failure;
     }
-  }, [client, userId, refresh]);
+  }, [client, userId, refresh, show]);
 
-  const mine = state.for === userId && userId !== null;
+  const mine = shown.for === userId && userId !== null;
   return {
-    profile: mine ? state.profile : null,
-    serviceProfiles: mine ? state.serviceProfiles : null,
+    profile: mine ? shown.profile : null,
+    serviceProfiles: mine ? shown.serviceProfiles : null,
     updateProfile, error, stale, loading: userId !== null && !mine && error === null, refresh,
   };
 }

@@ -97,6 +97,22 @@ describe('the token comes from the session', () => {
     assert.equal(user.full_name, 'Via Supabase JS');
   });
 
+  test('a call is for one user: when the session changes to another between retries, nothing is sent for them', async () => {
+    const ada = await signedInUser('Ada Pinned');
+    const bob = await signedInUser('Bob Pinned');
+    let session = ada;
+    const fetch = recordingFetch(() => {
+      session = bob; // another tab signs in as Bob while Ada's update waits to be retried
+      return unavailable();
+    });
+    const client = createUsersClient({ baseUrl: API, session: () => session, fetch, ...FAST });
+    await assert.rejects(client.updateProfile({ bio: "Ada's bio" }), NotSignedInError);
+    assert.equal(fetch.calls.length, 1);
+    assert.equal((await clientFor(bob).me()).user.bio, null);
+    await assert.rejects(client.me({ userId: ada.user.id }), NotSignedInError); // named, and not the session's
+    assert.equal(fetch.calls.length, 1);
+  });
+
   test('no session: NotSignedInError, and no request is made', async () => {
     const fetch = recordingFetch();
     const client = createUsersClient({ baseUrl: API, session: fakeSupabase(null), fetch });
@@ -131,6 +147,28 @@ describe('If-Match from the last ETag', () => {
     const sent = fetch.calls.filter((c) => c.method === 'PUT').map((c) => c.headers['If-Match']);
     assert.deepEqual(sent.slice(0, 2), [etag, next]);
     assert.equal(sent[3], undefined);
+  });
+
+  test('answers arriving out of order never take the ETag back to an older profile', async () => {
+    const session = await signedInUser();
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    const fetch = recordingFetch(async (call, n, input, init) => {
+      if (call.method === 'GET' && n === 2) {
+        const answer = await globalThis.fetch(input, init); // read before the update below...
+        await held; // ...but answered after it
+        return answer;
+      }
+    });
+    const client = clientFor(session, { fetch });
+    await client.me();
+    const slowRead = client.me();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const { etag } = await client.updateProfile({ bio: 'newer' }, { ifMatch: null });
+    release();
+    await slowRead;
+    assert.equal(client.etagOf(session.user.id), etag);
+    assert.equal((await client.updateProfile({ bio: 'newest' })).user.bio, 'newest'); // no false 412
   });
 
   test('an update before any read sends no If-Match', async () => {
@@ -170,15 +208,26 @@ describe('retries', () => {
     assert.ok(Date.now() - started >= 2000, 'two waits of Retry-After: 1');
   });
 
-  test('a Retry-After longer than maxRetryDelayMs ends the retries', async () => {
+  test('a Retry-After longer than maxRetryDelayMs ends the retries, in seconds or as an HTTP-date', async () => {
     const session = await signedInUser();
-    const fetch = recordingFetch(() => {
-      const answer = unavailable();
-      answer.headers.set('Retry-After', '120');
-      return answer;
+    for (const value of ['120', new Date(Date.now() + 120_000).toUTCString()]) {
+      const fetch = recordingFetch(() => {
+        const answer = unavailable();
+        answer.headers.set('Retry-After', value);
+        return answer;
+      });
+      await assert.rejects(clientFor(session, { fetch }).me(), ServerError, value);
+      assert.equal(fetch.calls.length, 1, value);
+    }
+    const past = recordingFetch((call, n) => {
+      if (n === 1) {
+        const answer = unavailable();
+        answer.headers.set('Retry-After', new Date(Date.now() - 60_000).toUTCString());
+        return answer;
+      }
     });
-    await assert.rejects(clientFor(session, { fetch }).me(), ServerError);
-    assert.equal(fetch.calls.length, 1);
+    assert.equal((await clientFor(session, { fetch: past }).me()).user.id, session.user.id);
+    assert.equal(past.calls.length, 2);
   });
 
   test('after the last retry: ServerError for 5xx, NetworkError with the cause for no answer', async () => {
@@ -251,6 +300,18 @@ describe('retries', () => {
     await client.me();
     await assert.rejects(client.updateProfile({ bio: 'mine' }), StaleError);
     assert.equal((await client.me()).user.bio, 'someone else');
+  });
+
+  test('a call aborted while the session is read sends nothing', async () => {
+    const session = await signedInUser();
+    const controller = new AbortController();
+    const fetch = recordingFetch();
+    const client = createUsersClient({ baseUrl: API, fetch, session: () => {
+      controller.abort(new Error('left the page'));
+      return session;
+    } });
+    await assert.rejects(client.updateProfile({ bio: 'never sent' }, { signal: controller.signal }), /left the page/);
+    assert.equal(fetch.calls.length, 0);
   });
 
   test('an aborted call stops retrying', async () => {

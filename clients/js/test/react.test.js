@@ -11,8 +11,8 @@ import { API, fakeSupabase, recordingFetch, signedInUser, signIn } from './serve
 
 afterEach(cleanup);
 
-function mount(hook, supabase, { strict = false } = {}) {
-  const fetch = recordingFetch();
+function mount(hook, supabase, { strict = false, plan } = {}) {
+  const fetch = recordingFetch(plan);
   const client = createUsersClient({ baseUrl: API, session: supabase, fetch, retryDelayMs: 5 });
   const wrapper = ({ children }) => {
     const provider = createElement(AuthProvider, { supabase, client }, children);
@@ -20,7 +20,7 @@ function mount(hook, supabase, { strict = false } = {}) {
   };
   const rendered = renderHook(hook, { wrapper });
   const syncs = () => fetch.calls.filter((c) => c.method === 'POST' && c.path === '/api/users/sync').length;
-  return { ...rendered, fetch, syncs };
+  return { ...rendered, fetch, syncs, client };
 }
 
 /** Lets whatever an event set off run: nothing more is expected to happen after this. */
@@ -76,6 +76,42 @@ describe('AuthProvider', () => {
     assert.equal(result.current.error, null);
     assert.equal(syncs(), 2);
   });
+
+  test("a sync that fails late does not undo a later sign-in's sync", async () => {
+    const ada = await signedInUser('Ada Late');
+    const supabase = fakeSupabase(ada);
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    let syncCalls = 0;
+    const { result, syncs } = mount(useAuth, supabase, {
+      plan: async (call) => {
+        if (call.path === '/api/users/sync' && ++syncCalls === 1) { // the first sync: held, then refused
+          await held;
+          return new Response(JSON.stringify({ success: false, error: 'refused', code: 'invalid_body' }), { status: 400 });
+        }
+      },
+    });
+    await settle();
+    act(() => supabase.emit('SIGNED_OUT', null));
+    act(() => supabase.emit('SIGNED_IN', ada));
+    await waitFor(() => assert.equal(result.current.user?.full_name, 'Ada Late'));
+    release();
+    await settle();
+    assert.equal(result.current.user?.full_name, 'Ada Late');
+    assert.equal(result.current.error, null);
+    assert.equal(syncs(), 2);
+  });
+
+  test('loading until Supabase has told the session; a sign-out clears the error', async () => {
+    const session = await signedInUser('Loading');
+    const supabase = fakeSupabase({ ...session, access_token: 'forged' });
+    const { result } = mount(useAuth, supabase);
+    assert.equal(result.current.loading, true); // INITIAL_SESSION not delivered yet
+    await waitFor(() => assert.ok(result.current.error));
+    act(() => supabase.emit('SIGNED_OUT', null));
+    await waitFor(() => assert.equal(result.current.error, null));
+    assert.equal(result.current.loading, false);
+  });
 });
 
 describe('useUserProfile', () => {
@@ -109,6 +145,45 @@ describe('useUserProfile', () => {
     assert.equal(result.current.profile.bio, 'mine, having seen theirs');
     assert.equal(result.current.stale, false);
     assert.equal(result.current.error, null);
+  });
+
+  test('a read answered after an update never shows the older profile, nor takes back its ETag', async () => {
+    const session = await signedInUser('Out Of Order');
+    let release;
+    const held = new Promise((resolve) => { release = resolve; });
+    let reads = 0;
+    const { result } = mount(useUserProfile, fakeSupabase(session), {
+      plan: async (call, n, input, init) => {
+        if (call.method === 'GET' && ++reads === 2) {
+          const answer = await globalThis.fetch(input, init);
+          await held;
+          return answer;
+        }
+      },
+    });
+    await waitFor(() => assert.equal(result.current.profile?.full_name, 'Out Of Order'));
+    let slowRead;
+    act(() => { slowRead = result.current.refresh(); });
+    await settle();
+    await act(async () => { await result.current.updateProfile({ bio: 'v2' }); });
+    release();
+    await act(() => slowRead);
+    assert.equal(result.current.profile.bio, 'v2');
+    await act(async () => { await result.current.updateProfile({ bio: 'v3' }); }); // no false 412
+    assert.equal(result.current.stale, false);
+  });
+
+  test('If-Match is the ETag of the profile this component shows, not one another component read since', async () => {
+    const session = await signedInUser('Shown');
+    const { result, client } = mount(useUserProfile, fakeSupabase(session));
+    await waitFor(() => assert.equal(result.current.profile?.full_name, 'Shown'));
+    await createUsersClient({ baseUrl: API, session: () => session }).updateProfile({ bio: 'unseen here' });
+    await client.me(); // another component, on the same client, reads the new profile
+    assert.equal(result.current.profile.bio, null);
+    await act(async () => {
+      await assert.rejects(result.current.updateProfile({ display_name: 'blind' }), StaleError);
+    });
+    assert.equal(result.current.profile.bio, 'unseen here');
   });
 
   test('signed out: no profile, and none read', async () => {

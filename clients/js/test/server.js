@@ -7,8 +7,9 @@ export const API = process.env.NURA_API_URL?.replace(/\/+$/, '');
 assert.ok(API, 'NURA_API_URL must name a running `nura-users dev` (tests/test_js.py starts one)');
 
 async function consoleApi(method, path, body) {
+  const write = method !== 'GET';
   const response = await fetch(`${API}/console/api${path}`, {
-    method, headers: body ? { 'Content-Type': 'application/json' } : {}, body: body && JSON.stringify(body),
+    method, headers: write ? { 'Content-Type': 'application/json' } : {}, body: write ? JSON.stringify(body ?? {}) : undefined,
   });
   const payload = await response.json();
   assert.ok(payload.success, `${method} ${path}: ${payload.error}`);

@@ -29,8 +29,10 @@ function describe(error) {
 }
 
 async function consoleApi(method, path, body) {
+  // writes are always JSON: the console refuses anything else (see glue/console)
+  const write = method !== 'GET';
   const response = await fetch(`/console/api${path}`, {
-    method, headers: body ? { 'Content-Type': 'application/json' } : {}, body: body && JSON.stringify(body),
+    method, headers: write ? { 'Content-Type': 'application/json' } : {}, body: write ? JSON.stringify(body ?? {}) : undefined,
   });
   const payload = await response.json();
   if (!payload.success) throw new Error(payload.error);
