@@ -4,7 +4,8 @@ It does what Supabase Auth would in a real project, against the local `auth` sta
 real triggers run): it signs users up, signs one in and hands the page a supabase-js shaped session
 whose access token the API accepts. The page edits the profile through the JS client
 (clients/js), and polls `/console/api/state` for the normalized rows, the sync log and the drift
-report. Anyone who can reach the port can act as any user: it is for a developer's own machine.
+report. Anyone who can reach the port can act as any user: it is for a developer's own machine,
+and refuses what a web page elsewhere could send it (`_same_machine_only`).
 """
 
 from __future__ import annotations

@@ -198,9 +198,12 @@ export class UsersClient {
     this.maxRetryDelayMs = options.maxRetryDelayMs ?? 4000;
     this.timeoutMs = options.timeoutMs ?? 10_000;
     this.sessionId = options.sessionId;
-    /** the ETag of the newest profile seen, per user id: what `updateProfile` sends as `If-Match` */
-    /** @type {Map<string, { etag: string, updatedAt: number }>} */
+    /** per user id: the ETag `updateProfile` sends as `If-Match`, and how many writes had answered when it was read */
+    /** @type {Map<string, { etag: string, writes: number }>} */
     this.etags = new Map();
+    /** per user id: how many writes (PUT, POST) have answered */
+    /** @type {Map<string, number>} */
+    this.writes = new Map();
   }
 
   /**
@@ -225,7 +228,7 @@ export class UsersClient {
   async updateProfile(changes, options = {}) {
     const { ifMatch, ...rest } = options;
     // the user is fixed first: the 412 check below must read the same user's profile
-    const callOptions = { ...rest, userId: rest.userId ?? (await this.#currentSession()).user?.id };
+    const callOptions = { ...rest, userId: rest.userId ?? userIdOf(await this.#currentSession()) };
     /** @type {(userId: string | undefined) => string | undefined} */
     const precondition = (userId) => ifMatch === undefined ? (userId && this.etagOf(userId)) : (ifMatch ?? undefined);
     try {
@@ -288,15 +291,20 @@ export class UsersClient {
   }
 
   /**
-   * Keeps `etag` unless a newer profile's was seen: answers to calls made side by side can
-   * arrive in any order, and the user's `updated_at` tells which state is newer.
-   * @param {User} user
+   * Keeps the ETag an answer brought. Answers to calls made side by side arrive in any order: a
+   * write's answer is the state it made, but a read that started before a write answered may hold
+   * the state before it, so such a read does not replace the write's ETag. (Were it kept anyway,
+   * the next update would get a 412 and a fresh read: nothing is lost either way.)
+   * @param {string} userId
    * @param {string} etag
+   * @param {boolean} write
+   * @param {number} writesBefore how many writes had answered when the call started
    */
-  #remember(user, etag) {
-    const updatedAt = Date.parse(user.updated_at) || 0;
-    const known = this.etags.get(user.id);
-    if (!known || updatedAt >= known.updatedAt) this.etags.set(user.id, { etag, updatedAt });
+  #remember(userId, etag, write, writesBefore) {
+    const writes = (this.writes.get(userId) ?? 0) + (write ? 1 : 0);
+    this.writes.set(userId, writes);
+    const known = this.etags.get(userId);
+    if (write || !known || known.writes <= writesBefore) this.etags.set(userId, { etag, writes });
   }
 
   /** @returns {Promise<SessionLike>} */
@@ -321,12 +329,14 @@ export class UsersClient {
     const requestId = randomId();
     const signal = options.signal;
     let forUser = options.userId;
+    let writesBefore = 0;
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
       const session = await this.#currentSession();
       signal?.throwIfAborted();
-      const userId = session.user?.id;
+      const userId = userIdOf(session);
       forUser ??= userId;
+      if (attempt === 0 && userId) writesBefore = this.writes.get(userId) ?? 0;
       if (forUser && userId !== forUser) {
         throw new NotSignedInError(`the session is no longer ${forUser}'s (signed out, or another user signed in): nothing was sent for them`);
       }
@@ -357,7 +367,7 @@ export class UsersClient {
       if (response.ok) {
         const etag = response.headers.get('ETag') ?? '';
         const user = payload?.user;
-        if (etag && user?.id) this.#remember(user, etag);
+        if (etag && user?.id) this.#remember(user.id, etag, method !== 'GET', writesBefore);
         return { body: payload, etag };
       }
       const error = apiError(response.status, payload, requestId);
@@ -397,6 +407,22 @@ function apiError(status, payload, requestId) {
   const code = typeof payload?.code === 'string' ? payload.code : String(status);
   const message = typeof payload?.error === 'string' ? payload.error : `the API answered ${status}`;
   return new Kind(status, code, message, { detail: payload?.detail, hint: payload?.hint, requestId });
+}
+
+/**
+ * The session's user id: its user object's, else its access token's `sub` claim.
+ * @param {SessionLike} session
+ * @returns {string | undefined}
+ */
+function userIdOf(session) {
+  if (session.user?.id) return session.user.id;
+  try {
+    const payload = session.access_token.split('.')[1].replace(/-/g, '+').replace(/_/g, '/');
+    const sub = JSON.parse(atob(payload.padEnd(Math.ceil(payload.length / 4) * 4, '='))).sub;
+    return typeof sub === 'string' ? sub : undefined;
+  } catch {
+    return undefined; // not a JWT: the API will say so (401)
+  }
 }
 
 /**

@@ -32,7 +32,7 @@ import { NotSignedInError, StaleError, UsersClient } from './index.js';
  * @typedef {object} AuthState
  * @property {AuthSession | null} session the Supabase session, null when signed out
  * @property {User | null} user the backend user, once synced for this sign-in
- * @property {boolean} loading a session is known but its user is not synced yet
+ * @property {boolean} loading Supabase has not told the session yet, or its user is not synced yet
  * @property {Error | null} error why the last sync failed
  * @property {UsersClient} client the API client, taking its token from the session
  */
@@ -133,43 +133,64 @@ export function useAuth() {
  * @property {() => Promise<void>} refresh reads the profile again
  */
 
+/**
+ * What useUserProfile shows: whose, the profile, its ETag, and how many of the hook's writes had
+ * answered when it was read.
+ * @typedef {{ for: string | null, profile: User | null, etag: string | null,
+ *             serviceProfiles: Record<string, ServiceProfile> | null, writes: number }} Shown
+ */
+/** @type {Shown} */
+const NOTHING_SHOWN = Object.freeze({ for: null, profile: null, etag: null, serviceProfiles: null, writes: 0 });
+
 /** @returns {UserProfileState} */
 export function useUserProfile() {
   const { client, session, user: syncedUser } = useAuth();
   // read once the sign-in's sync has made sure the user exists
   const userId = syncedUser && syncedUser.id === session?.user?.id ? syncedUser.id : null;
-  /** @typedef {{ for: string | null, profile: User | null, etag: string | null,
-   *              serviceProfiles: Record<string, ServiceProfile> | null }} Shown */
-  const [shown, setShown] = useState(/** @type {Shown} */ ({ for: null, profile: null, etag: null, serviceProfiles: null }));
+  const [shown, setShown] = useState(NOTHING_SHOWN);
+  // What is shown, kept in step at once: an update right after another (before React renders
+  // again) must send the ETag the first one brought.
+  const shownNow = useRef(NOTHING_SHOWN);
   const [error, setError] = useState(/** @type {Error | null} */ (null));
   const [stale, setStale] = useState(false);
-  const latest = useRef({ userId, shown });
+  const currentUser = useRef(userId);
   useEffect(() => {
-    latest.current = { userId, shown };
+    currentUser.current = userId;
   });
 
-  // Shows `user` unless a newer state of the profile is shown already (answers to a read and a
-  // write made side by side arrive in any order; `updated_at` tells which is newer).
-  const show = useCallback(/** @type {(user: User, etag: string, serviceProfiles?: Record<string, ServiceProfile>) => void} */
-    ((user, etag, serviceProfiles) => setShown((prev) => {
-      const mine = prev.for === user.id ? prev.profile : null;
-      if (mine && Date.parse(user.updated_at) < Date.parse(mine.updated_at)) return prev;
-      return { for: user.id, profile: user, etag, serviceProfiles: serviceProfiles ?? (mine ? prev.serviceProfiles : null) };
-    })), []);
+  // Shows what an answer brought. A read that started before one of this hook's writes answered
+  // may hold the state before that write, and does not replace it.
+  const show = useCallback(/** @type {(user: User, etag: string, how: { serviceProfiles?: Record<string,
+    ServiceProfile>, write?: boolean, writesBefore?: number }) => void} */ ((user, etag, how) => {
+    const { serviceProfiles, write = false, writesBefore = 0 } = how;
+    const prev = shownNow.current;
+    const mine = prev.for === user.id;
+    if (mine && !write && prev.writes > writesBefore) return;
+    shownNow.current = {
+      for: user.id, profile: user, etag, writes: (mine ? prev.writes : 0) + (write ? 1 : 0),
+      serviceProfiles: serviceProfiles ?? (mine ? prev.serviceProfiles : null),
+    };
+    setShown(shownNow.current);
+  }), []);
 
   const refresh = useCallback(async () => {
     if (!userId) return;
+    const writesBefore = shownNow.current.for === userId ? shownNow.current.writes : 0;
     try {
       const { user, serviceProfiles, etag } = await client.me({ userId });
-      if (latest.current.userId !== userId) return;
-      show(user, etag, serviceProfiles);
+      if (currentUser.current !== userId) return;
+      show(user, etag, { serviceProfiles, writesBefore });
       setError(null);
     } catch (failure) {
-      if (latest.current.userId === userId) setError(/** @type {Error} */ (failure));
+      if (currentUser.current === userId) setError(/** @type {Error} */ (failure));
     }
   }, [client, userId, show]);
 
   useEffect(() => {
+    if (!userId) {
+      shownNow.current = NOTHING_SHOWN;
+      setShown(NOTHING_SHOWN);
+    }
     setStale(false);
     setError(null);
     refresh();
@@ -177,19 +198,20 @@ export function useUserProfile() {
 
   const updateProfile = useCallback(async (/** @type {ProfileChanges} */ changes) => {
     if (!userId) throw new NotSignedInError('no signed-in user whose profile has been read');
-    const { shown: before } = latest.current;
-    // If-Match: the ETag of the profile this component shows, not of whatever the client saw last
-    const ifMatch = before.for === userId ? before.etag ?? undefined : undefined;
+    const before = shownNow.current;
+    // If-Match: the ETag of the profile this hook shows (none before its first read), not one
+    // another component read since through the same client
+    const ifMatch = before.for === userId ? before.etag : null;
     try {
       const { user, etag } = await client.updateProfile(changes, { userId, ifMatch });
-      if (latest.current.userId === userId) {
-        show(user, etag);
+      if (currentUser.current === userId) {
+        show(user, etag, { write: true });
         setStale(false);
         setError(null);
       }
       return user;
     } catch (failure) {
-      if (latest.current.userId === userId) {
+      if (currentUser.current === userId) {
         if (failure instanceof StaleError) {
           setStale(true);
           await refresh();

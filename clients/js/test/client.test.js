@@ -113,6 +113,15 @@ describe('the token comes from the session', () => {
     assert.equal(fetch.calls.length, 1);
   });
 
+  test('a session without a user object: the user is the token\'s sub', async () => {
+    const full = await signedInUser('Token Only');
+    const session = { access_token: full.access_token };
+    const client = createUsersClient({ baseUrl: API, session: () => session, ...FAST });
+    assert.equal((await client.me({ userId: full.user.id })).user.full_name, 'Token Only');
+    await clientFor(full).updateProfile({ bio: 'elsewhere' }, { ifMatch: null });
+    await assert.rejects(client.updateProfile({ bio: 'mine' }), StaleError); // If-Match was sent
+  });
+
   test('no session: NotSignedInError, and no request is made', async () => {
     const fetch = recordingFetch();
     const client = createUsersClient({ baseUrl: API, session: fakeSupabase(null), fetch });
@@ -153,9 +162,11 @@ describe('If-Match from the last ETag', () => {
     const session = await signedInUser();
     let release;
     const held = new Promise((resolve) => { release = resolve; });
+    let heldEtag;
     const fetch = recordingFetch(async (call, n, input, init) => {
       if (call.method === 'GET' && n === 2) {
         const answer = await globalThis.fetch(input, init); // read before the update below...
+        heldEtag = answer.headers.get('ETag');
         await held; // ...but answered after it
         return answer;
       }
@@ -166,7 +177,8 @@ describe('If-Match from the last ETag', () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
     const { etag } = await client.updateProfile({ bio: 'newer' }, { ifMatch: null });
     release();
-    await slowRead;
+    assert.notEqual((await slowRead).etag, etag); // it did read the profile before the update
+    assert.equal(heldEtag, (await slowRead).etag);
     assert.equal(client.etagOf(session.user.id), etag);
     assert.equal((await client.updateProfile({ bio: 'newest' })).user.bio, 'newest'); // no false 412
   });
@@ -310,7 +322,7 @@ describe('retries', () => {
       controller.abort(new Error('left the page'));
       return session;
     } });
-    await assert.rejects(client.updateProfile({ bio: 'never sent' }, { signal: controller.signal }), /left the page/);
+    await assert.rejects(client.me({ signal: controller.signal }), /left the page/);
     assert.equal(fetch.calls.length, 0);
   });
 

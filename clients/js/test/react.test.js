@@ -152,10 +152,12 @@ describe('useUserProfile', () => {
     let release;
     const held = new Promise((resolve) => { release = resolve; });
     let reads = 0;
+    let heldEtag;
     const { result } = mount(useUserProfile, fakeSupabase(session), {
       plan: async (call, n, input, init) => {
         if (call.method === 'GET' && ++reads === 2) {
           const answer = await globalThis.fetch(input, init);
+          heldEtag = answer.headers.get('ETag');
           await held;
           return answer;
         }
@@ -166,6 +168,7 @@ describe('useUserProfile', () => {
     act(() => { slowRead = result.current.refresh(); });
     await settle();
     await act(async () => { await result.current.updateProfile({ bio: 'v2' }); });
+    assert.ok(heldEtag, 'the held read reached the server before the update');
     release();
     await act(() => slowRead);
     assert.equal(result.current.profile.bio, 'v2');
@@ -184,6 +187,47 @@ describe('useUserProfile', () => {
       await assert.rejects(result.current.updateProfile({ display_name: 'blind' }), StaleError);
     });
     assert.equal(result.current.profile.bio, 'unseen here');
+  });
+
+  test('two updates in a row, before React renders again: the second sends the ETag the first brought', async () => {
+    const session = await signedInUser('Back To Back');
+    const { result, fetch } = mount(useUserProfile, fakeSupabase(session));
+    await waitFor(() => assert.equal(result.current.profile?.full_name, 'Back To Back'));
+    await act(async () => {
+      const { updateProfile } = result.current;
+      await updateProfile({ bio: 'one' });
+      await updateProfile({ bio: 'two' });
+    });
+    assert.equal(result.current.profile.bio, 'two');
+    assert.equal(result.current.stale, false);
+    const sent = fetch.calls.filter((c) => c.method === 'PUT').map((c) => c.headers['If-Match']);
+    assert.equal(sent.length, 2);
+    assert.notEqual(sent[0], sent[1]);
+  });
+
+  test('after a 412 the profile read is shown whatever its timestamps say, and the next update goes through', async () => {
+    // updated_at is a transaction's start: a write that waited for the row lock commits later
+    // with an earlier one. The hook must not take such a state for an older one.
+    const session = await signedInUser('Timestamps');
+    let backdate = false;
+    const { result } = mount(useUserProfile, fakeSupabase(session), {
+      plan: async (call, n, input, init) => {
+        if (call.method !== 'GET' || !backdate) return undefined;
+        const answer = await globalThis.fetch(input, init);
+        const body = await answer.json();
+        body.user.updated_at = '2000-01-01T00:00:00+00:00';
+        return new Response(JSON.stringify(body), { status: answer.status, headers: answer.headers });
+      },
+    });
+    await waitFor(() => assert.equal(result.current.profile?.full_name, 'Timestamps'));
+    await createUsersClient({ baseUrl: API, session: () => session }).updateProfile({ bio: 'theirs' });
+    backdate = true;
+    await act(async () => {
+      await assert.rejects(result.current.updateProfile({ bio: 'mine' }), StaleError);
+    });
+    assert.equal(result.current.profile.bio, 'theirs');
+    await act(async () => { await result.current.updateProfile({ bio: 'mine, again' }); });
+    assert.equal(result.current.profile.bio, 'mine, again');
   });
 
   test('signed out: no profile, and none read', async () => {
