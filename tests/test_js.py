@@ -8,15 +8,13 @@ import os
 import shutil
 import subprocess
 import tempfile
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from glue.localpg import free_port
 
-from .test_serve import Server, _request
+from .test_serve import Server, _raw, _request
 
 CLIENT = Path(__file__).resolve().parent.parent / "clients" / "js"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -140,10 +138,3 @@ def test_console_refuses_what_another_site_could_send(dev_server):
     for host in ("localhost", "127.0.0.1", "[::1]"):
         assert _request(f"{dev_server.url}/console/api/state", headers={"Host": f"{host}:{dev_server.port}"})[0] == 200
 
-
-def _raw(url: str):
-    try:
-        with urllib.request.urlopen(url, timeout=10) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read()

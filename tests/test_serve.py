@@ -24,15 +24,22 @@ from glue.supabase_standin import access_token
 SECRET = "serve-test-jwt-secret-long-enough-for-hs256"
 
 
-def _request(url: str, method: str = "GET", body: dict | None = None, headers: dict | None = None):
-    data = None if body is None else json.dumps(body).encode()
-    request = urllib.request.Request(url, data=data, method=method, headers={
-        **({"Content-Type": "application/json"} if data else {}), **(headers or {})})
+def _raw(url: str, method: str = "GET", data: bytes | None = None, headers: dict | None = None):
+    """(status, headers, body bytes), whatever the status."""
+    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.headers, json.loads(response.read() or b"null")
+            return response.status, response.headers, response.read()
     except urllib.error.HTTPError as e:
-        return e.code, e.headers, json.loads(e.read() or b"null")
+        return e.code, e.headers, e.read()
+
+
+def _request(url: str, method: str = "GET", body: dict | None = None, headers: dict | None = None):
+    """A JSON call: (status, headers, the decoded reply)."""
+    data = None if body is None else json.dumps(body).encode()
+    status, reply_headers, raw = _raw(url, method, data, {
+        **({"Content-Type": "application/json"} if data else {}), **(headers or {})})
+    return status, reply_headers, json.loads(raw or b"null")
 
 
 class Server:

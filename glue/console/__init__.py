@@ -166,9 +166,8 @@ def make_drift(user_id: UUID):
     """A sign-in written with the sync triggers off, as a restore or a replica's apply would write
     it, so that the drift check has something to find and reconcile something to repair. Done as
     auth.users' owner, in one transaction: nobody else sees the triggers off."""
-    with _connect() as conn:
-        _auth_user(conn, user_id)
     with psycopg.connect(_auth().url) as conn:
+        _auth_user(conn, user_id)
         conn.execute("alter table auth.users disable trigger tg_auth_users__sync_update")
         conn.execute("update auth.users set last_sign_in_at = now(), updated_at = now() where id = %s", (user_id,))
         conn.execute("alter table auth.users enable trigger tg_auth_users__sync_update")
