@@ -137,4 +137,3 @@ def test_console_refuses_what_another_site_could_send(dev_server):
         assert (status, reply["code"]) == (415, "unsupported_media_type"), path
     for host in ("localhost", "127.0.0.1", "[::1]"):
         assert _request(f"{dev_server.url}/console/api/state", headers={"Host": f"{host}:{dev_server.port}"})[0] == 200
-
