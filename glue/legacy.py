@@ -18,36 +18,41 @@ from .migrate import MigrateError
 LEGACY_TABLES = ("chat_users", "voice_users", "custom_users")
 MAX_CONNECTIONS = 4
 COUNTS = ("rows", "people", "created", "merged", "matched_to_auth", "profiles", "conflicts")
-_IMPORT_LOCK = "select pg_try_advisory_lock(hashtextextended('nura-users legacy import', 0))"
+_IMPORT_LOCK = "select pg_try_advisory_lock(nura.legacy_import_lock())"
 
 
 def import_legacy(url: str, *, batch_size: int, dry_run: bool,
                   progress: Callable[[int, int, dict], None] = lambda *_: None) -> Counter:
     """Imports what is not imported yet, a batch per transaction, so a run after a crash carries on
     where it stopped; batches hold disjoint people, so one connection per core runs them side by
-    side. With dry_run everything happens in one transaction that is rolled back."""
+    side. With dry_run each batch runs in a transaction that is rolled back."""
     totals: Counter = Counter({name: 0 for name in COUNTS})
-    with psycopg.connect(url, prepare_threshold=None) as conn:
+    with psycopg.connect(url, prepare_threshold=None, autocommit=True) as conn:
         if not conn.execute(_IMPORT_LOCK).fetchone()[0]:
             raise MigrateError("another legacy import is running on this database")
-        conn.commit()
-        batches = conn.execute("select nura.legacy_prepare(p_batch_size => %s)", (batch_size,)).fetchone()[0]
-        if dry_run:
-            # each batch in a savepoint rolled back: the locks of its temporary tables go with it
-            for batch in range(batches):
-                with conn.transaction(force_rollback=True):
-                    counts = conn.execute(_BATCH, (batch,)).fetchone()[0]
-                totals.update(counts)
-                progress(batch + 1, batches, counts)
-            conn.rollback()
-            return totals
-        conn.commit()
-        _run_side_by_side(url, batches, totals, progress)
-        conn.execute("truncate nura.legacy_rows")  # the plan is done with
-        conn.commit()
+        # The staged rows are a copy of every legacy row, personal data included: they live only
+        # while the import runs, and go however it ends (the next import or reconcile clears
+        # what a killed one left).
+        conn.execute(_CLEAR_STAGING)
+        try:
+            batches = conn.execute("select nura.legacy_prepare(p_batch_size => %s)", (batch_size,)).fetchone()[0]
+            if dry_run:
+                for batch in range(batches):
+                    with conn.transaction(force_rollback=True):
+                        counts = conn.execute(_BATCH, (batch,)).fetchone()[0]
+                    totals.update(counts)
+                    progress(batch + 1, batches, counts)
+            else:
+                _run_side_by_side(url, batches, totals, progress)
+        finally:
+            try:
+                conn.execute(_CLEAR_STAGING)
+            except psycopg.Error:
+                pass  # the connection is gone: the next import or reconcile clears them
     return totals
 
 
+_CLEAR_STAGING = "select nura.legacy_clear_staging()"
 _BATCH = "select nura.legacy_import_batch(p_batch => %s)"
 
 

@@ -137,7 +137,7 @@ def test_soft_delete_tombstones_and_erases(db):
     logs = db.logs(uid)
     deletion = logs[-1]
     assert deletion["sync_type"] == "delete"
-    assert sorted(deletion["after_data"]["cleared"]) == ["avatar_url", "email", "full_name"]
+    assert sorted(deletion["after_data"]["cleared"]) == ["avatar_url", "email", "email_confirmed_at", "full_name"]
     for log in logs:
         for image in (log["before_data"] or {}, log["after_data"] or {}):
             for field in ("email", "full_name", "avatar_url"):

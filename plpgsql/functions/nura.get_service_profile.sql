@@ -1,5 +1,5 @@
 -- For services: the user's profile for a service (its defaults if never written), null if the
--- user is unknown, PT404 for an unknown service type.
+-- user is unknown or deleted, PT404 for an unknown service type.
 create or replace function nura.get_service_profile(p_user_id uuid, p_service_type text)
 returns jsonb
 language plpgsql
@@ -10,7 +10,7 @@ as $$
 declare
     v_profile jsonb := nura.service_profile(p_user_id, p_service_type);
 begin
-    if not exists (select from public.users u where u.id = p_user_id) then
+    if not exists (select from public.users u where u.id = p_user_id and u.deleted_at is null) then
         return null;
     end if;
     return v_profile;

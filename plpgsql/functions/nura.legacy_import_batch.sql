@@ -215,7 +215,7 @@ begin
     -- what is recorded already is not recorded twice
     insert into nura.legacy_conflicts (user_id, field, kept_value, kept_source, other_value, other_source)
     select l.* from legacy_lost l join legacy_people p on p.person_id = l.user_id
-    where p.existing is not null
+    where p.existing is not null and not p.deleted  -- a deleted person's values are not written back
       and not exists (select from nura.legacy_conflicts x
                       where x.user_id = l.user_id and x.field = l.field and x.other_source = l.other_source
                         and x.other_value = l.other_value);

@@ -25,7 +25,10 @@ begin
     if p_batch_size is null or p_batch_size < 1 then
         perform nura.raise_error('PT400', 'the batch size must be a positive number');
     end if;
-    truncate nura.legacy_rows;
+    if exists (select from nura.legacy_rows) then
+        perform nura.raise_error('PT400', 'rows of another import are staged', null,
+                                 'clear them first with nura.legacy_clear_staging()');
+    end if;
     -- rows as jsonb: the tables' extra columns and column types vary; hashes never leave
     select string_agg(format(
                $f$select %L::text as legacy_table, (r ->> %L)::uuid as legacy_id, %s as precedence, r as row_data,

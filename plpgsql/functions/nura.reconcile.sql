@@ -21,6 +21,7 @@ declare
     v_drift record;
     v_only text[];
 begin
+    perform nura.legacy_clear_abandoned();
     -- Hold the missing users' auth rows before creating any of their rows: a hard delete of one
     -- then waits for us instead of slipping between read and insert, and since we take these
     -- locks before holding anything else, we never wait on a purge while it waits on us.

@@ -1,30 +1,41 @@
--- Marks users deleted, set-based: deleted_at set, is_active false, personal values cleared in
--- public.users and in their earlier sync-log rows. The deletion's own log row names the cleared
--- fields, not their values. Already deleted users are left alone.
+-- Deletes users the GDPR way, set-based: each row becomes a tombstone (deleted_at set, is_active
+-- false, every other column but its id, origin and timestamps of its existence emptied; the
+-- table's check refuses anything else), their service profiles go, and every value in their
+-- earlier sync-log rows is erased (nura.erased_log_image). The deletion's own log row names the
+-- cleared fields, not their values. Already deleted users are left alone.
 create or replace function nura.tombstone_users(p_ids uuid[], p_source text)
 returns integer
 language plpgsql
 set search_path = ''
 as $$
 declare
-    v_personal constant text[] := nura.personal_fields();
-    v_count integer;
+    v_victims uuid[];
 begin
-    with victims as (
-        select u.* from public.users u
-        join unnest(p_ids) as t(id) on t.id = u.id  -- a join, not = any(): hashed for big purges
-        where u.deleted_at is null
-        order by u.id
-        for update
+    -- The rows are locked in a statement of their own: the statements below then run on a
+    -- snapshot taken after every lock was granted, so a write that committed while this one
+    -- waited for the row (and its log row) is seen, and erased too.
+    select array_agg(l.id order by l.id) into v_victims
+    from (select u.id from public.users u
+          join unnest(p_ids) as t(id) on t.id = u.id  -- a join, not = any(): hashed for big purges
+          where u.deleted_at is null
+          order by u.id
+          for update of u) l;
+    if v_victims is null then
+        return 0;
+    end if;
+
+    with old as (
+        select u.* from public.users u join unnest(v_victims) as t(id) on t.id = u.id
     ), gone as (
         update public.users u
            set deleted_at = now(), is_active = false, email = null, phone_number = null,
                full_name = null, display_name = null, bio = null, avatar_url = null,
-               privacy_settings = '{}', updated_at = now()
-          from victims v
+               privacy_settings = '{}', email_confirmed_at = null, phone_confirmed_at = null,
+               last_sign_in_at = null, last_active_at = null, xp = 0, current_streak = 0,
+               auth_fields = null, updated_at = now()
+          from old v
          where u.id = v.id
         returning u.id, v.is_active as was_active,
-                  -- the fields of nura.personal_fields() that held something
                   array_remove(array[
                       case when v.email is not null then 'email' end,
                       case when v.phone_number is not null then 'phone_number' end,
@@ -32,31 +43,34 @@ begin
                       case when v.display_name is not null then 'display_name' end,
                       case when v.bio is not null then 'bio' end,
                       case when v.avatar_url is not null then 'avatar_url' end,
-                      case when v.privacy_settings <> '{}' then 'privacy_settings' end], null) as cleared
-    ), logged as (
-        insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
-        select g.id, 'delete', p_source,
-               jsonb_build_object('deleted_at', null, 'is_active', g.was_active),
-               jsonb_build_object('deleted_at', now(), 'is_active', false, 'cleared', to_jsonb(g.cleared)),
-               true
-        from gone g
-    ), erased as (
-        update public.user_sync_logs l
-           set before_data = nura.erase_personal(l.before_data, v_personal),
-               after_data = nura.erase_personal(l.after_data, v_personal),
-               -- an error message may quote a value: keep its SQLSTATE only
-               error_message = left(l.error_message, 5) || case when l.success then null else ': erased' end
-         where l.user_id in (select g.id from gone g)
-           and (l.before_data ?| v_personal or l.after_data ?| v_personal
-                or (l.error_message is not null and l.error_message not like '_____: erased'))
+                      case when v.privacy_settings <> '{}' then 'privacy_settings' end,
+                      case when v.email_confirmed_at is not null then 'email_confirmed_at' end,
+                      case when v.phone_confirmed_at is not null then 'phone_confirmed_at' end,
+                      case when v.last_sign_in_at is not null then 'last_sign_in_at' end,
+                      case when v.last_active_at is not null then 'last_active_at' end,
+                      case when v.xp <> 0 then 'xp' end,
+                      case when v.current_streak <> 0 then 'current_streak' end], null) as cleared
     )
-    select count(*) into v_count from gone;
-    -- the legacy values that lost are personal too (guarded: that table comes with migration 0003)
-    if v_count > 0 and to_regclass('nura.legacy_conflicts') is not null then
-        delete from nura.legacy_conflicts c where c.user_id = any (p_ids);
-    end if;
-    return v_count;
+    insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
+    select g.id, 'delete', p_source,
+           jsonb_build_object('deleted_at', null, 'is_active', g.was_active),
+           jsonb_build_object('deleted_at', now(), 'is_active', false, 'cleared', to_jsonb(g.cleared)),
+           true
+    from gone g;
+
+    update public.user_sync_logs l
+       set before_data = nura.erased_log_image(l.before_data),
+           after_data = nura.erased_log_image(l.after_data),
+           -- an error message may quote a value: keep its SQLSTATE only
+           error_message = left(l.error_message, 5) || case when l.success then null else ': erased' end,
+           request_id = null, session_id = null  -- sent by the client: free text
+      from unnest(v_victims) as t(id)
+     where l.user_id = t.id and l.sync_type <> 'delete';
+
+    delete from public.user_service_profiles p using unnest(v_victims) as t(id) where p.user_id = t.id;
+    perform nura.legacy_forget(v_victims);
+    return cardinality(v_victims);
 end
 $$;
-comment on function nura.tombstone_users(uuid[], text) is 'Deletes users the GDPR way: a tombstone row and erased log values.';
+comment on function nura.tombstone_users(uuid[], text) is 'Deletes users the GDPR way: tombstones, no service profiles, erased log values.';
 revoke all on function nura.tombstone_users(uuid[], text) from public;

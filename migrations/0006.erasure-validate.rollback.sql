@@ -1,0 +1,1 @@
+-- Nothing to undo: 0005's rollback puts the old constraint back.

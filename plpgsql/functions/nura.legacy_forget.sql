@@ -1,0 +1,14 @@
+-- The legacy import's part of deleting users: what it holds of them (the legacy values that lost,
+-- the rows an import under way staged for them) is personal too.
+create or replace function nura.legacy_forget(p_ids uuid[])
+returns void
+language plpgsql
+set search_path = ''
+as $$
+begin
+    delete from nura.legacy_conflicts c using unnest(p_ids) as t(id) where c.user_id = t.id;
+    delete from nura.legacy_rows r using unnest(p_ids) as t(id) where r.person_id = t.id;
+end
+$$;
+comment on function nura.legacy_forget(uuid[]) is 'Legacy import: forgets deleted users (their conflicts and staged rows).';
+revoke all on function nura.legacy_forget(uuid[]) from public;
