@@ -54,6 +54,7 @@ class ApiSettings:
     jwt_issuer: str | None = None
     webhook_secret: str | None = None
     cors_origins: tuple[str, ...] = ()
+    metrics_token: str | None = None
 
     @classmethod
     def from_env(cls) -> "ApiSettings":
@@ -62,7 +63,7 @@ class ApiSettings:
 
         settings = cls(database_url=database_url(), jwt_secret=env("SUPABASE_JWT_SECRET"),
                        jwks_url=env("SUPABASE_JWKS_URL"), jwt_issuer=env("SUPABASE_JWT_ISSUER"),
-                       webhook_secret=env("NURA_WEBHOOK_SECRET"),
+                       webhook_secret=env("NURA_WEBHOOK_SECRET"), metrics_token=env("NURA_METRICS_TOKEN"),
                        cors_origins=tuple(o.strip().rstrip("/") for o in (env("NURA_CORS_ORIGINS") or "").split(",")
                                           if o.strip()))
         settings.validate()

@@ -29,6 +29,8 @@ _RETRIES = 3  # a deadlock or serialization failure rolled the whole call back: 
 # While the server does not answer, calls are answered 503 at once (not after waiting for the
 # pool), and it is asked again this often.
 DOWN_RECHECK_SECONDS = 1.0
+# /healthz answers from a check at most this old, so a flood of probes opens one connection a second.
+HEALTH_MAX_AGE_SECONDS = 1.0
 
 _SERVICE_PREAMBLE = "select set_config('statement_timeout', %s, true); "
 # auth.uid() and friends read request.jwt.claim.<name> before request.jwt.claims: blank those too,
@@ -50,6 +52,8 @@ class Database:
                     "application_name": APPLICATION_NAME})
         self._health_lock = threading.Lock()
         self._down_until: float | None = None  # the server was found down; asked again after this
+        self._last_health: tuple[float, bool] | None = None  # (when, up) of the last health check
+        self._last_health_lock = threading.Lock()
 
     def open(self) -> None:
         self.pool.open(wait=False)
@@ -66,6 +70,16 @@ class Database:
     def as_service(self, query: str, *params: Any, read_only: bool = False,
                    statement_timeout: str = STATEMENT_TIMEOUT) -> Any:
         return self._call(_SERVICE_PREAMBLE + query, (statement_timeout, *params), read_only)
+
+    def healthy(self, timeout: float) -> bool:
+        """Whether the database answers, from a check at most HEALTH_MAX_AGE_SECONDS old. One
+        caller checks; the callers meanwhile wait for its answer rather than open connections."""
+        with self._last_health_lock:
+            last = self._last_health
+            if last is None or time.monotonic() - last[0] >= HEALTH_MAX_AGE_SECONDS:
+                up = self.ping(timeout)
+                self._last_health = last = (time.monotonic(), up)
+            return last[1]
 
     def ping(self, timeout: float) -> bool:
         """Whether the database answers, asked on a connection of its own: a pool busy with

@@ -32,6 +32,7 @@ CLIENTS = 16
 USERS = 100
 WEBHOOK_SECRET = "guarantees-webhook-secret"
 PROFILE_FIELDS = ("full_name", "display_name", "bio")
+OBJECT_FIELDS = ("privacy_settings", "chat.service_preferences")  # logged as the keys that changed
 
 
 def report(line: str) -> None:
@@ -151,7 +152,12 @@ def test_mixed_load_on_a_hundred_users_loses_and_breaks_nothing(db):
             last: dict = {}
             for (after,) in conn.execute("select after_data from public.user_sync_logs where user_id = %s and success"
                                          " order by id", (user,)):
-                last.update(after or {})
+                for key, value in (after or {}).items():
+                    if key in OBJECT_FIELDS:  # logged as the keys that changed: replay them
+                        merged = {**last.get(key, {}), **value}
+                        last[key] = {k: v for k, v in merged.items() if v is not None}
+                    else:
+                        last[key] = value
             for field in PROFILE_FIELDS:
                 assert row[field] == last.get(field, row[field]), (user, field)
             prefs = conn.execute("select service_preferences from public.user_service_profiles"

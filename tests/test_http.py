@@ -8,6 +8,7 @@ import logging
 import threading
 import time
 import uuid
+from datetime import datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
@@ -251,7 +252,7 @@ def test_webhook_applies_events_in_updated_at_order(db, client):
     assert _hook(client, second, first, "UPDATE").status_code == 200  # a retry
     assert state(db, uid) == before
     assert _hook(client, None, second, "DELETE").status_code == 200
-    zombie = dict(second, updated_at="2999-01-01T00:00:00+00:00", raw_user_meta_data={"full_name": "Zombie"})
+    zombie = dict(second, updated_at=(datetime.now(timezone.utc) + timedelta(minutes=1)).isoformat(), raw_user_meta_data={"full_name": "Zombie"})
     assert _hook(client, zombie, second, "UPDATE").get_json()["user"]["deleted_at"] is not None
     assert {log["source"] for log in db.logs(uid)} == {"supabase_webhook"}
 
@@ -470,6 +471,31 @@ def test_healthz(db, client):
     app = make_app(db, database_url="postgresql://postgres@127.0.0.1:1/nowhere?connect_timeout=1")
     try:
         assert_error(app.test_client().get("/healthz"), 503, "08006")
+    finally:
+        app.extensions["nura"].close()
+
+
+def test_healthz_answers_a_flood_of_probes_from_one_check_a_second(db, client):
+    def backends() -> int:
+        return db.one("select count(*) from pg_stat_activity where application_name = 'nura-users api'")[0]
+
+    connections_before = db.one("select sum(numbackends) from pg_stat_database")[0]
+    sessions = db.one("select sessions from pg_stat_database where datname = current_database()")[0]
+    for _ in range(200):
+        assert client.get("/healthz").status_code == 200
+    opened = db.one("select sessions from pg_stat_database where datname = current_database()")[0] - sessions
+    assert opened <= 3  # one check a second at most (plus this test's own connections)
+    assert backends() <= 4 and db.one("select sum(numbackends) from pg_stat_database")[0] <= connections_before + 4
+
+
+def test_metrics_need_the_token_when_one_is_set(db):
+    app = make_app(db, metrics_token="a-metrics-token")
+    client = app.test_client()
+    try:
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "a-metrics-token"}):
+            assert_error(client.get("/metrics", headers=headers), 401, "invalid_token")
+        good = client.get("/metrics", headers={"Authorization": "Bearer a-metrics-token"})
+        assert good.status_code == 200 and "nura_http_request_duration_seconds" in good.get_data(as_text=True)
     finally:
         app.extensions["nura"].close()
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import threading
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import psycopg
 import pytest
@@ -156,10 +157,13 @@ def test_update_profile_logs_only_what_changed_and_empty_is_a_no_op(db, service)
     log = db.logs(uid)[-1]
     assert (log["sync_type"], log["source"], log["request_id"], log["session_id"]) == \
         ("profile_update", "backend_api", "req-1", "sess-1")
-    assert log["before_data"] == {"full_name": "Old", "display_name": None, "privacy_settings": {}}
+    # of privacy_settings, the keys that changed
+    assert log["before_data"] == {"full_name": "Old", "display_name": None, "privacy_settings": {"a": None}}
     assert log["after_data"] == {"full_name": "New", "display_name": "N", "privacy_settings": {"a": 1}}
     call(service, "update_profile", uid, {"privacy_settings": {"b": 2, "a": None}})
     assert db.user(uid)["privacy_settings"] == {"b": 2}
+    assert (db.logs(uid)[-1]["before_data"], db.logs(uid)[-1]["after_data"]) == \
+        ({"privacy_settings": {"a": 1, "b": None}}, {"privacy_settings": {"a": None, "b": 2}})
     n = len(db.logs(uid))
     call(service, "update_profile", uid, {})
     call(service, "update_profile", uid, {"full_name": "New"})
@@ -305,7 +309,7 @@ def test_sync_from_auth_applies_in_updated_at_order_and_never_revives(db, servic
     assert db.user(uid) == before
     call(service, "sync_from_auth", None, second, "DELETE", "supabase_webhook")
     assert db.user(uid)["deleted_at"] is not None
-    later = dict(second, updated_at="2999-01-01T00:00:00+00:00", raw_user_meta_data={"full_name": "Zombie"})
+    later = dict(second, updated_at=(datetime.now(timezone.utc) + timedelta(minutes=1)).isoformat(), raw_user_meta_data={"full_name": "Zombie"})
     assert call(service, "sync_from_auth", later, second, "UPDATE", "supabase_webhook")["full_name"] is None
     for bad in ((first, None, "MERGE", "supabase_webhook"), ({"id": "not-a-uuid"}, None, "INSERT", "supabase_webhook"),
                 (first, None, "INSERT", "nowhere"), (Jsonb("text"), None, "INSERT", "supabase_webhook")):

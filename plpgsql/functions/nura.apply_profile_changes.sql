@@ -1,5 +1,5 @@
 -- Writes profile changes (checked by nura.profile_changes) to a user, under the row lock, and
--- logs only what changed. p_if_match: PT412 unless it is the profile's current etag.
+-- logs only what changed (of privacy_settings, only the keys). p_if_match: PT412 unless it is the profile's current etag.
 -- p_only_empty: apply only to fields that are empty now. An empty change writes nothing.
 create or replace function nura.apply_profile_changes(
     p_user_id uuid,
@@ -41,11 +41,17 @@ begin
         return v_user;
     end if;
     v_before := nura.pick(v_row, v_after);
+    if v_after ? 'privacy_settings' then  -- the keys that changed, not both whole objects
+        v_after := v_after || jsonb_build_object('privacy_settings',
+            nura.object_changes(v_user.privacy_settings, v_after -> 'privacy_settings'));
+        v_before := v_before || jsonb_build_object('privacy_settings',
+            nura.pick(v_user.privacy_settings, v_after -> 'privacy_settings'));
+    end if;
 
     update public.users u
        set (full_name, display_name, bio, avatar_url, phone_number, privacy_settings, updated_at)
          = (r.full_name, r.display_name, r.bio, r.avatar_url, r.phone_number, r.privacy_settings, now())
-      from jsonb_populate_record(v_user, v_after) r
+      from jsonb_populate_record(v_user, v_target) r
      where u.id = p_user_id
     returning u.* into v_user;
     perform nura.write_sync_log(p_user_id, 'profile_update', p_source, v_before, v_after, p_request_id, p_session_id);

@@ -5,7 +5,8 @@
 -- is diffed against the image applied last (so one that arrives late, or a retry, changes
 -- nothing, and profile edits made since survive), and a deleted user is never brought back,
 -- even when the DELETE arrives first. A user this database's own auth.users feeds is left to the
--- trigger. Returns the user (null if there is none).
+-- trigger. An updated_at that is not a finite time, or lies more than 5 minutes ahead, is PT400.
+-- Returns the user (null if there is none).
 create or replace function nura.sync_from_auth(p_record jsonb, p_old_record jsonb, p_op text, p_source text)
 returns jsonb
 language plpgsql
@@ -51,6 +52,11 @@ begin
     if v_op <> 'DELETE' and v_at is null then
         perform nura.raise_error('PT400', 'the record has no updated_at', null,
             'deliveries are ordered by it: send whole auth.users rows');
+    end if;
+    -- a time no later delivery could pass would freeze the user
+    if not isfinite(v_at) or v_at > now() + interval '5 minutes' then
+        perform nura.raise_error('PT400', 'the record''s updated_at is not a finite time up to 5 minutes from now',
+            'got ' || v_at::text, 'deliveries are ordered by updated_at: send the time Auth wrote');
     end if;
 
     -- one delivery of a user at a time, whether or not the user has a row yet

@@ -1,5 +1,6 @@
 -- Writes a user's profile for one service under the user's lock (so concurrent writers of the
--- same user queue instead of losing updates) and logs what changed under '<type>.<column>' keys:
+-- same user queue instead of losing updates) and logs what changed under '<type>.<column>' keys
+-- (of the object columns, only the keys that changed):
 -- p_preferences / p_metadata are merged into service_preferences / service_metadata (a null value
 -- deletes a key); p_touch records a use (last_used_at, usage_stats.uses, the user's last_active_at).
 -- The row is created on the first write, starting from the type's default preferences.
@@ -54,7 +55,14 @@ begin
            usage_stats = excluded.usage_stats, last_used_at = excluded.last_used_at, updated_at = now()
     returning to_jsonb(p) into v_new;
 
-    v_before := (select jsonb_object_agg(p_service_type || '.' || k, v_old -> k) from jsonb_object_keys(v_after) k);
+    -- of the object columns, only the keys that changed
+    v_after := (select jsonb_object_agg(k, case when jsonb_typeof(v_old -> k) = 'object'
+                                               then nura.object_changes(v_old -> k, v_new -> k) else v_new -> k end)
+                from jsonb_object_keys(v_after) k);
+    v_before := (select jsonb_object_agg(p_service_type || '.' || e.key,
+                                         case when jsonb_typeof(v_old -> e.key) = 'object'
+                                              then nura.pick(v_old -> e.key, e.value) else v_old -> e.key end)
+                 from jsonb_each(v_after) e);
     v_after := (select jsonb_object_agg(p_service_type || '.' || e.key, e.value) from jsonb_each(v_after) e);
     perform nura.write_sync_log(p_user_id, 'service_update', p_source, v_before, v_after,
                                 nura.request_header('x-request-id'), nura.request_header('x-session-id'));
