@@ -321,3 +321,19 @@ def test_reconcile_waits_for_a_concurrent_purge_and_never_resurrects(db):
     assert result == [2]
     assert sorted(str(r[0]) for r in db.all("select id from public.users")) == sorted(ids[2:])
     assert db.drift() == []
+
+
+def test_a_column_type_changed_under_an_open_auth_connection_fails_none_of_its_writes(db):
+    """Auth's connections outlive its migrations: a type change must not break the next sign-in
+    on a connection whose plans were made before it."""
+    uid = db.auth.email_signup("long-lived@example.com", {"full_name": "Long Lived"})
+    with psycopg.connect(db.url("supabase_auth_admin"), autocommit=True) as auth:
+        auth.execute("update users set last_sign_in_at = now(), updated_at = now() where id = %s", (uid,))
+        with psycopg.connect(db.url("supabase_auth_admin"), autocommit=True) as migration:
+            migration.execute("alter table users alter column phone type varchar(32)")
+        for _ in range(20):
+            auth.execute("update users set last_sign_in_at = clock_timestamp(), updated_at = clock_timestamp()"
+                         " where id = %s", (uid,))
+        signed_in = auth.execute("select last_sign_in_at from users where id = %s", (uid,)).fetchone()[0]
+    assert db.user(uid)["last_sign_in_at"] == signed_in
+    assert all(log["success"] for log in db.logs(uid)) and db.drift() == []

@@ -14,22 +14,38 @@ declare
     v_bulk_logs_after bigint;
     v_auth auth.users;
     v_version text;
+    v_unchanged boolean;
 begin
-    if tg_op = 'UPDATE'
-       -- the auth.users columns nura.auth_user_fields reads (of user metadata: only its keys)
-       and old.email is not distinct from new.email
-       and old.phone is not distinct from new.phone
-       and old.email_confirmed_at is not distinct from new.email_confirmed_at
-       and old.phone_confirmed_at is not distinct from new.phone_confirmed_at
-       and old.last_sign_in_at is not distinct from new.last_sign_in_at
-       and old.deleted_at is not distinct from new.deleted_at
-       and old.created_at is not distinct from new.created_at
-       and old.raw_user_meta_data -> 'full_name' is not distinct from new.raw_user_meta_data -> 'full_name'
-       and old.raw_user_meta_data -> 'name' is not distinct from new.raw_user_meta_data -> 'name'
-       and old.raw_user_meta_data -> 'avatar_url' is not distinct from new.raw_user_meta_data -> 'avatar_url'
-       and old.raw_user_meta_data -> 'picture' is not distinct from new.raw_user_meta_data -> 'picture'
-    then
-        return null;  -- a role, token, ban or app-metadata write: nothing we mirror changed
+    if tg_op = 'UPDATE' then
+        -- The filter runs for every UPDATE Auth makes, outside the sync's isolation, so it must
+        -- not be able to fail Auth's write: when Auth's own migrations change a column's type,
+        -- this session's cached plan of it no longer matches (42804). Then the plans are
+        -- dropped, so the next call plans afresh, and this write is synced, isolated as usual.
+        begin
+            -- the auth.users columns nura.auth_user_fields reads (of user metadata: only its keys),
+            -- and is_anonymous, whose flip can make an account adopt a legacy person
+            v_unchanged := old.email is not distinct from new.email
+                and old.phone is not distinct from new.phone
+                and old.email_confirmed_at is not distinct from new.email_confirmed_at
+                and old.phone_confirmed_at is not distinct from new.phone_confirmed_at
+                and old.last_sign_in_at is not distinct from new.last_sign_in_at
+                and old.deleted_at is not distinct from new.deleted_at
+                and old.created_at is not distinct from new.created_at
+                and old.is_anonymous is not distinct from new.is_anonymous
+                and old.raw_user_meta_data -> 'full_name' is not distinct from new.raw_user_meta_data -> 'full_name'
+                and old.raw_user_meta_data -> 'name' is not distinct from new.raw_user_meta_data -> 'name'
+                and old.raw_user_meta_data -> 'avatar_url' is not distinct from new.raw_user_meta_data -> 'avatar_url'
+                and old.raw_user_meta_data -> 'picture' is not distinct from new.raw_user_meta_data -> 'picture';
+        exception when others then
+            if nura.is_server_failure(sqlstate) then
+                raise;
+            end if;
+            execute 'discard plans';
+            v_unchanged := false;
+        end;
+        if v_unchanged then
+            return null;  -- a role, token, ban or app-metadata write: nothing we mirror changed
+        end if;
     end if;
     if tg_op = 'INSERT' then
         v_bulk_logs_after := nullif(current_setting('nura.bulk_insert_logs_after', true), '');
