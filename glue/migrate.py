@@ -55,8 +55,9 @@ def _backend(url: str):
 
 
 def plpgsql_files() -> list[Path]:
+    """Every definition, then retired.sql: what they replace is dropped in the same transaction."""
     root = sql_dir("plpgsql")
-    return [f for kind in PLPGSQL_KINDS for f in sorted((root / kind).glob("*.sql"))]
+    return [f for kind in PLPGSQL_KINDS for f in sorted((root / kind).glob("*.sql"))] + [root / "retired.sql"]
 
 
 def trigger_names() -> list[str]:
@@ -94,7 +95,7 @@ def migrate(url: str) -> MigrateReport:
     # Backfill and drift repair in their own transaction: the one above locked auth.users.
     with psycopg.connect(url, autocommit=True) as conn:
         repaired = conn.execute("select nura.reconcile()").fetchone()[0]
-    return MigrateReport(applied=[m.id for m in pending], definitions=len(files), repaired=repaired)
+    return MigrateReport(applied=[m.id for m in pending], definitions=len(files) - 1, repaired=repaired)
 
 
 _DROP_TABLE = re.compile(r"^\s*drop\s+table\s+(?:if\s+exists\s+)?([\w.]+)", re.I | re.M)

@@ -38,7 +38,3 @@ alter table public.users
 
 -- deleting a user removes the rows an import under way staged for them
 create index legacy_rows_person_id_idx on nura.legacy_rows (person_id);
-
--- replaced by nura.erased_log_image
-drop function if exists nura.erase_personal(jsonb, text[]);
-drop function if exists nura.personal_fields();

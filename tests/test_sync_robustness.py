@@ -337,3 +337,25 @@ def test_a_column_type_changed_under_an_open_auth_connection_fails_none_of_its_w
         signed_in = auth.execute("select last_sign_in_at from users where id = %s", (uid,)).fetchone()[0]
     assert db.user(uid)["last_sign_in_at"] == signed_in
     assert all(log["success"] for log in db.logs(uid)) and db.drift() == []
+
+
+def test_repairing_a_failed_sign_in_reverts_no_profile_edit_made_before_it(db):
+    uid = db.auth.email_signup("editor@example.com", {"full_name": "Signup Name",
+                                                     "avatar_url": "https://img.example/signup.png"})
+    with db.connect() as conn:  # the user's own edits, through the API
+        conn.execute("select nura.update_profile(%s, '{\"full_name\": \"My Own Name\", \"avatar_url\": null}')",
+                     (uid,))
+        conn.execute("create function public.refuse_sign_ins() returns trigger language plpgsql as"
+                     " $$ begin raise exception 'no sign-ins today'; end $$")
+        conn.execute("create trigger refuse_sign_ins before update on public.users for each row"
+                     " when (new.last_sign_in_at is distinct from old.last_sign_in_at)"
+                     " execute function public.refuse_sign_ins()")
+    db.auth.sign_in(uid)  # its sync fails; the sign-in changed no profile field
+    assert {p for _, p, _ in db.drift()} == {"stale", "failed"}
+    with db.connect() as conn:
+        conn.execute("drop trigger refuse_sign_ins on public.users")
+    assert db.one("select nura.reconcile()")[0] == 1
+    user = db.user(uid)
+    assert (user["full_name"], user["avatar_url"]) == ("My Own Name", None)
+    assert user["last_sign_in_at"] == db.one("select last_sign_in_at from auth.users where id = %s", (uid,))[0]
+    assert db.drift() == []

@@ -2,8 +2,9 @@
 -- - missing users are created set-based, in batches walked by id (each user is visited once,
 --   so one that keeps failing cannot hold the rest up);
 -- - stale ones get their auth-owned fields, or the whole row if they were wrongly deleted;
--- - failed ones get the auth row re-applied, except profile fields written since the failure
---   (the last write wins);
+-- - failed ones get what the failed auth writes changed (the whole row after a failed create),
+--   except profile fields written since (the last write wins), so a repair never reverts an
+--   edit the failed write did not touch;
 -- - orphans are tombstoned.
 -- Each user is repaired alone: one that fails is logged (source reconcile) and the rest go on.
 -- Rows that never came from auth.users are not looked at.
@@ -59,10 +60,21 @@ begin
     loop
         v_only := v_auth_owned;
         if v_drift.failed_log is not null then
+            -- of the profile fields Auth feeds, the ones the failed writes changed (all of them
+            -- for a failed create, or where the log does not say), unless written since
             v_only := v_only || '{created_at}' || array(
                 select f from unnest('{phone_number,full_name,avatar_url}'::text[]) f
-                where not exists (select from public.user_sync_logs l
-                                  where l.user_id = v_drift.user_id and l.id > v_drift.failed_log
+                cross join lateral (
+                    select max(l.id) as failed_at
+                    from public.user_sync_logs l
+                    where l.user_id = v_drift.user_id and not l.success and l.source in ('supabase_auth', 'reconcile')
+                      and l.id > coalesce((select max(r.id) from public.user_sync_logs r
+                                           where r.user_id = v_drift.user_id and r.success
+                                             and r.sync_type in ('create', 'delete', 'reconcile')), 0)
+                      and (l.sync_type = 'create' or l.after_data is null or l.after_data ? f)) w
+                where w.failed_at is not null
+                  and not exists (select from public.user_sync_logs l
+                                  where l.user_id = v_drift.user_id and l.id > w.failed_at
                                     and l.success and l.after_data ? f));
         end if;
         if nura.resync_auth_user(v_drift.user_id, 'reconcile', v_only) then

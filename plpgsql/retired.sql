@@ -1,0 +1,6 @@
+-- Functions of earlier releases that nothing calls any more (or whose signature changed), dropped
+-- by every `migrate` in the same transaction that applies the definitions replacing them, so a
+-- running sync never finds a function gone. Keep a line here until no install can have it.
+drop function if exists nura.erase_personal(jsonb, text[]);     -- nura.erased_log_image
+drop function if exists nura.personal_fields();                 -- nura.tombstone_users clears every column
+drop function if exists nura.record_sync_failure(uuid, text, text, text, text);  -- takes the fields now
