@@ -7,11 +7,13 @@ from __future__ import annotations
 import os
 import queue
 import threading
+import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from typing import Callable
 
 import psycopg
+from psycopg import errors as pg_errors
 
 from .migrate import MigrateError
 
@@ -38,8 +40,7 @@ def import_legacy(url: str, *, batch_size: int, dry_run: bool,
             batches = conn.execute("select nura.legacy_prepare(p_batch_size => %s)", (batch_size,)).fetchone()[0]
             if dry_run:
                 for batch in range(batches):
-                    with conn.transaction(force_rollback=True):
-                        counts = conn.execute(_BATCH, (batch,)).fetchone()[0]
+                    counts = _run_batch(conn, batch, keep=False)
                     totals.update(counts)
                     progress(batch + 1, batches, counts)
             else:
@@ -54,6 +55,24 @@ def import_legacy(url: str, *, batch_size: int, dry_run: bool,
 
 _CLEAR_STAGING = "select nura.legacy_clear_staging()"
 _BATCH = "select nura.legacy_import_batch(p_batch => %s)"
+# A batch meets signups and profile writes: when people of it were adopted or deleted meanwhile,
+# or an account's row was busy at its last step, it is rolled back whole and run again.
+_RETRY = (pg_errors.SerializationFailure, pg_errors.LockNotAvailable, pg_errors.DeadlockDetected)
+BATCH_ATTEMPTS = 10
+
+
+def _run_batch(conn: psycopg.Connection, batch: int, *, keep: bool) -> dict:
+    """One batch in a transaction of its own (rolled back unless `keep`), run again when it met
+    a concurrent change."""
+    for attempt in range(1, BATCH_ATTEMPTS + 1):
+        try:
+            with conn.transaction(force_rollback=not keep):
+                return conn.execute(_BATCH, (batch,)).fetchone()[0]
+        except _RETRY:
+            if attempt == BATCH_ATTEMPTS:
+                raise
+            time.sleep(0.02 * attempt)
+    raise AssertionError("unreachable")
 
 
 def _run_side_by_side(url: str, batches: int, totals: Counter, progress) -> None:
@@ -65,15 +84,13 @@ def _run_side_by_side(url: str, batches: int, totals: Counter, progress) -> None
 
     def work() -> None:
         try:
-            with psycopg.connect(url, prepare_threshold=None) as conn:
+            with psycopg.connect(url, prepare_threshold=None, autocommit=True) as conn:
                 while not stop.is_set():
                     try:
                         batch = todo.get_nowait()
                     except queue.Empty:
                         return
-                    counts = conn.execute(_BATCH, (batch,)).fetchone()[0]
-                    conn.commit()
-                    finished.put(counts)
+                    finished.put(_run_batch(conn, batch, keep=True))
         except BaseException as e:  # handed to the main thread, which raises it
             finished.put(e)
 

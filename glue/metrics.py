@@ -22,7 +22,7 @@ from prometheus_client.registry import Collector
 
 log = logging.getLogger("nura_users.metrics")
 
-DRIFT_PROBLEMS = ("trigger_missing", "missing", "stale", "orphaned", "failed")
+DRIFT_PROBLEMS = ("trigger_missing", "missing", "stale", "orphaned", "failed", "adoption_blocked")
 FIRST_READ_WAIT_SECONDS = 5
 # The drift check reads all of auth.users and public.users: give it longer than a request.
 SNAPSHOT_STATEMENT_TIMEOUT = "120s"

@@ -1,7 +1,8 @@
 -- Writes the public.users fields in p_changes (as nura.auth_user_fields keys them) from the auth
 -- image p_auth, under the user's row lock, and logs what changed; creates the user if missing.
 -- A tombstone is brought back only by a whole image (p_whole: an id reused by a new signup, or
--- reconcile), never by a partial auth UPDATE.
+-- reconcile), never by a partial auth UPDATE. An account that confirmed or changed its address
+-- may adopt a legacy person then (nura.legacy_adopt).
 create or replace function nura.apply_auth_changes(p_auth auth.users, p_changes jsonb, p_source text, p_whole boolean)
 returns void
 language plpgsql
@@ -30,6 +31,13 @@ begin
             return;
         end if;
         v_changes := v_changes || '{"deleted_at": null, "is_active": true}';
+    elsif v_user.origin = 'legacy_migration' then
+        -- a legacy person's row that an account took over (it adopted them at signup, or Auth
+        -- was given their id): Auth fills only what the person lacks; the account is active
+        v_changes := (v_changes - array(select k from unnest(array['full_name', 'phone_number', 'avatar_url', 'created_at']) k
+                                        where to_jsonb(v_user) ->> k is not null))
+                     || jsonb_build_object('is_active', true, 'origin',
+                            case when p_source in ('supabase_auth', 'reconcile') then 'supabase_auth' else p_source end);
     end if;
 
     v_row := to_jsonb(v_user);
@@ -51,6 +59,9 @@ begin
     perform nura.write_sync_log(v_user.id,
         case when p_source = 'reconcile' then 'reconcile' else 'update' end,
         p_source, v_before, v_after);
+    if p_whole or v_after ?| '{email,email_confirmed_at}' then  -- an address confirmed, or changed
+        perform nura.legacy_adopt(array[p_auth], p_source);
+    end if;
 end
 $$;
 comment on function nura.apply_auth_changes(auth.users, jsonb, text, boolean) is 'Writes mirrored auth fields to a user and logs them.';

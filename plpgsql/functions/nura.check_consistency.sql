@@ -51,11 +51,16 @@ as $$
           and r.sync_type in ('create', 'delete', 'reconcile'))
 
     union all
+    select b.account_id, 'adoption_blocked',
+           jsonb_build_object('legacy_person', b.person_id, 'blocked_by', b.blocked_by, 'since', b.blocked_at)
+    from nura.legacy_adoptions_blocked b
+
+    union all
     select u.id, 'orphaned', '{}'::jsonb
     from public.users u
     where u.origin = 'supabase_auth' and u.deleted_at is null
       and not exists (select from auth.users a where a.id = u.id)
 $$;
-comment on function nura.check_consistency() is 'Drift report: missing, stale, failed, orphaned users and missing triggers.';
+comment on function nura.check_consistency() is 'Drift report: missing, stale, failed, orphaned users, blocked adoptions and missing triggers.';
 revoke all on function nura.check_consistency() from public;
 grant execute on function nura.check_consistency() to nura_service, service_role;

@@ -8,6 +8,8 @@ as $$
 begin
     delete from nura.legacy_conflicts c using unnest(p_ids) as t(id) where c.user_id = t.id;
     delete from nura.legacy_rows r using unnest(p_ids) as t(id) where r.person_id = t.id;
+    delete from nura.legacy_adoptions_blocked b using unnest(p_ids) as t(id)
+     where t.id in (b.account_id, b.person_id);
 end
 $$;
 comment on function nura.legacy_forget(uuid[]) is 'Legacy import: forgets deleted users (their conflicts and staged rows).';

@@ -5,6 +5,12 @@
 -- can store (a phone without a country code, a name over 200 characters), is kept in
 -- nura.legacy_conflicts. Password hashes never leave the legacy tables. Each person is logged
 -- once, source legacy_migration. Returns what the batch did.
+-- Beside signups and profile writes: the people who have a row are locked only for the writes,
+-- and a value written since the batch planned stands (the legacy value becomes a conflict). Only
+-- the last step, matching new people to accounts confirmed meanwhile, holds the adoption lock
+-- that signups wait for (nura.legacy_adoption_lock). When people of the batch were adopted or
+-- deleted meanwhile, or an account's row is busy at that step, it raises serialization_failure
+-- (40001) or lock_not_available (55P03), and the runner runs the batch again.
 create or replace function nura.legacy_import_batch(p_batch integer)
 returns jsonb
 language plpgsql
@@ -15,16 +21,13 @@ declare
     v_profiles integer;
     v_conflicts integer;
     v_more integer;
+    v_match record;
+    v_matched integer := 0;
 begin
     drop table if exists pg_temp.legacy_batch, pg_temp.legacy_people, pg_temp.legacy_candidates,
         pg_temp.legacy_winners, pg_temp.legacy_values, pg_temp.legacy_entries, pg_temp.legacy_entry_winners,
-        pg_temp.legacy_lost;
-
-    -- Signups wait (at commit, in nura.create_users_from_auth) until this batch commits, so each
-    -- sees the other: an account made since the plan is matched here, and one made after adopts.
-    -- Batches running side by side take different slots of the lock, so they do not wait on
-    -- each other.
-    perform pg_catalog.pg_advisory_xact_lock(pg_catalog.hashtextextended('nura-users legacy people', p_batch % 4));
+        pg_temp.legacy_lost, pg_temp.legacy_current, pg_temp.legacy_writes;
+    perform set_config('nura.in_legacy_batch', 'on', true);  -- this batch adopts its people itself
 
     create temp table legacy_batch on commit drop as
     select r.* from nura.legacy_rows r
@@ -33,19 +36,18 @@ begin
                       where m.legacy_table = r.legacy_table and m.legacy_id = r.legacy_id
                         and m.row_digest is not distinct from r.row_digest);
 
-    -- accounts made since nura.legacy_prepare planned these people take them over
+    -- accounts that confirmed an address since nura.legacy_prepare planned take its person over
     with taken as (
         select distinct b.person_id as planned, a.id as account
         from legacy_batch b
         join auth.users a on a.email = b.email and not a.is_sso_user and a.deleted_at is null
+                         and a.email_confirmed_at is not null and not a.is_anonymous
         where b.email is not null and b.person_id <> a.id
     )
     update legacy_batch b set person_id = t.account from taken t where b.person_id = t.planned;
     analyze legacy_batch;
 
-    -- an account without its public.users row (drift) gets it first, from Auth (not waiting for
-    -- the other batches' locks, as a signup would: this batch holds one of them)
-    perform set_config('nura.in_legacy_batch', 'on', true);
+    -- an account without its public.users row (drift) gets it first, from Auth
     perform nura.create_users_from_auth(
         array(select a from auth.users a
               where a.id in (select b.person_id from legacy_batch b)
@@ -97,7 +99,10 @@ begin
     analyze legacy_candidates;
 
     create temp table legacy_winners on commit drop as
-    select distinct on (c.person_id, c.field) c.person_id, c.field, c.value, c.source, c.precedence
+    select distinct on (c.person_id, c.field) c.person_id, c.field, c.value, c.source, c.precedence,
+           case c.field when 'privacy_settings' then c.value::jsonb when 'is_active' then to_jsonb(c.value::boolean)
+                        when 'xp' then to_jsonb(c.value::integer) when 'current_streak' then to_jsonb(c.value::integer)
+                        else to_jsonb(c.value) end as typed  -- as the column holds it
     from legacy_candidates c join legacy_people p on p.person_id = c.person_id
     where c.value is not null and not p.deleted
     -- one chat row saying inactive makes an account-less person inactive
@@ -137,27 +142,69 @@ begin
     group by w.person_id;
     analyze legacy_values;
 
-    -- new people
+    -- The writes. The people who have a row are locked from here on, and their rows read again:
+    -- what was written since the plan is what they hold now.
+    perform from public.users u where u.id in (select p.person_id from legacy_people p where p.existing is not null)
+    order by u.id for update;
+    create temp table legacy_current on commit drop as
+    select p.person_id, to_jsonb(u) as now
+    from legacy_people p join public.users u on u.id = p.person_id
+    where p.existing is not null;
+    if (select count(*) from legacy_current) < (select count(*) from legacy_people p where p.existing is not null)
+       or exists (select from legacy_current c join legacy_people p using (person_id)
+                  where c.now ->> 'deleted_at' is not null and not p.deleted) then
+        raise exception using errcode = 'serialization_failure',
+            message = 'people of this legacy batch were adopted or deleted since it planned',
+            hint = 'the batch is run again';
+    end if;
+
+    -- a legacy value is written where the field still holds what the plan saw (empty, or a legacy
+    -- person's is_active); where something was written since, that stands and the legacy value
+    -- is a conflict
+    create temp table legacy_writes on commit drop as
+    select w.person_id, w.field, w.value, w.source, w.typed,
+           c.now -> w.field as now,
+           (c.now -> w.field) is not distinct from (p.existing -> w.field) as unchanged
+    from legacy_winners w
+    join legacy_people p on p.person_id = w.person_id
+    join legacy_current c on c.person_id = w.person_id
+    where w.precedence > 0;
+    insert into legacy_lost (user_id, field, kept_value, kept_source, other_value, other_source)
+    select x.person_id, x.field, x.now #>> '{}', 'users', x.value, x.source
+    from legacy_writes x where not x.unchanged and x.now is distinct from x.typed;
+
+    update public.users u
+       set full_name = coalesce(x.full_name, u.full_name),
+           phone_number = coalesce(x.phone_number, u.phone_number),
+           privacy_settings = coalesce(x.privacy_settings, u.privacy_settings),
+           is_active = coalesce(x.is_active, u.is_active),
+           xp = coalesce(x.xp, u.xp),
+           current_streak = coalesce(x.current_streak, u.current_streak),
+           updated_at = now()
+      from (select w.person_id,
+                   max(w.typed #>> '{}') filter (where w.field = 'full_name') as full_name,
+                   max(w.typed #>> '{}') filter (where w.field = 'phone_number') as phone_number,
+                   (array_agg(w.typed) filter (where w.field = 'privacy_settings'))[1] as privacy_settings,
+                   bool_and((w.typed #>> '{}')::boolean) filter (where w.field = 'is_active') as is_active,
+                   max((w.typed #>> '{}')::integer) filter (where w.field = 'xp') as xp,
+                   max((w.typed #>> '{}')::integer) filter (where w.field = 'current_streak') as current_streak
+            from legacy_writes w where w.unchanged group by w.person_id) x
+     where u.id = x.person_id;
+
+    -- new people (a row made for one meanwhile: run again)
     insert into public.users (id, email, full_name, phone_number, privacy_settings, is_active, xp,
                               current_streak, created_at, origin)
     select p.person_id, p.email, w.full_name, w.phone_number, coalesce(w.privacy_settings::jsonb, '{}'),
            coalesce(w.is_active::boolean, true), coalesce(w.xp::integer, 0), coalesce(w.current_streak::integer, 0),
            coalesce(p.created_at, now()), 'legacy_migration'
     from legacy_people p left join legacy_values w on w.person_id = p.person_id
-    where p.existing is null;
+    where p.existing is null
+    on conflict (id) do nothing;
     get diagnostics v_created = row_count;
-
-    -- people already there: legacy values only where the row had none
-    update public.users u
-       set full_name = coalesce(w.full_name, u.full_name),
-           phone_number = coalesce(w.phone_number, u.phone_number),
-           privacy_settings = coalesce(w.privacy_settings::jsonb, u.privacy_settings),
-           is_active = coalesce(w.is_active::boolean, u.is_active),
-           xp = coalesce(w.xp::integer, u.xp),
-           current_streak = coalesce(w.current_streak::integer, u.current_streak),
-           updated_at = now()
-      from legacy_values w join legacy_people p on p.person_id = w.person_id and p.existing is not null
-     where u.id = w.person_id;
+    if v_created < (select count(*) from legacy_people p where p.existing is null) then
+        raise exception using errcode = 'serialization_failure',
+            message = 'a row was made meanwhile for a person this legacy batch creates', hint = 'the batch is run again';
+    end if;
 
     -- profiles: chat notification_prefs -> the chat profile's service_preferences, the columns
     -- of chat_users and voice_users beyond the seed's -> that profile's service_metadata; keys
@@ -232,9 +279,9 @@ begin
                       jsonb_object_agg(key, value) filter (where field like '%.service_metadata') as metadata
                from legacy_entry_winners where precedence > 0
                group by 1, 2) w using (person_id, service_type)
-    on conflict (user_id, service_type) do update
-       set service_preferences = s.service_preferences || excluded.service_preferences,
-           service_metadata = s.service_metadata || excluded.service_metadata,
+    on conflict (user_id, service_type) do update  -- keys there now win, written since the plan too
+       set service_preferences = excluded.service_preferences || s.service_preferences,
+           service_metadata = excluded.service_metadata || s.service_metadata,
            updated_at = now();
     get diagnostics v_profiles = row_count;
 
@@ -243,30 +290,52 @@ begin
     from legacy_batch b
     on conflict (legacy_table, legacy_id) do update set row_digest = excluded.row_digest;
 
+    -- one log row per person: what was written, and (for people with a row) what it replaced
     insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
-    select p.person_id, 'legacy_import', 'legacy_migration',
-           case when p.existing is not null then nura.pick(p.existing, coalesce(w.fields, '{}')) end,
+    select p.person_id, 'legacy_import', 'legacy_migration', w.replaced,
            coalesce(w.fields, '{}') || case when p.existing is null and p.email is not null
                                             then jsonb_build_object('email', p.email) else '{}' end
                || jsonb_build_object('legacy_rows', to_jsonb(p.sources)),
            true
     from legacy_people p
-    left join (select w.person_id,
-                      jsonb_object_agg(w.field, case w.field when 'privacy_settings' then w.value::jsonb
-                                                             when 'is_active' then to_jsonb(w.value::boolean)
-                                                             when 'xp' then to_jsonb(w.value::integer)
-                                                             when 'current_streak' then to_jsonb(w.value::integer)
-                                                             else to_jsonb(w.value) end) as fields
-               from legacy_winners w where w.precedence > 0 group by w.person_id) w
-           on w.person_id = p.person_id;
+    left join (select x.person_id, jsonb_object_agg(x.field, x.typed) as fields,
+                      jsonb_object_agg(x.field, x.now) as replaced
+               from legacy_writes x where x.unchanged group by x.person_id
+               union all
+               select w.person_id, jsonb_object_agg(w.field, w.typed), null
+               from legacy_winners w join legacy_people n on n.person_id = w.person_id
+               where w.precedence > 0 and n.existing is null
+               group by w.person_id) w
+           on w.person_id = p.person_id
+    where not p.deleted;
+
+    -- The last step: accounts that confirmed a new person's address while this batch ran adopt
+    -- them. Signups wait for it (the adoption lock): either this sees their account, or they
+    -- see these people. An account's row is taken without waiting, as its sync may hold it while
+    -- it waits for this lock; busy, the batch is run again.
+    perform pg_catalog.pg_advisory_xact_lock(nura.legacy_adoption_lock());
+    for v_match in
+        select p.person_id, a.id as account
+        from legacy_people p
+        join auth.users a on a.email = p.email and not a.is_sso_user and a.deleted_at is null
+                         and a.email_confirmed_at is not null and not a.is_anonymous
+        where p.existing is null and p.email is not null
+        order by a.id
+    loop
+        perform from public.users u where u.id = v_match.account for update nowait;
+        if nura.legacy_adopt_person(v_match.person_id, v_match.account, 'legacy_migration') = 'renamed' then
+            perform nura.apply_auth_user(null, (select a from auth.users a where a.id = v_match.account), 'reconcile');
+        end if;
+        v_matched := v_matched + 1;
+    end loop;
 
     return jsonb_build_object(
         'rows', (select count(*) from legacy_batch),
         'people', (select count(*) from legacy_people),
         'created', v_created,
         'merged', (select count(*) from legacy_people where legacy_rows > 1),
-        'matched_to_auth', (select count(*) from legacy_people p
-                            where exists (select from auth.users a where a.id = p.person_id)),
+        'matched_to_auth', v_matched + (select count(*) from legacy_people p
+                                        where exists (select from auth.users a where a.id = p.person_id)),
         'profiles', v_profiles,
         'conflicts', v_conflicts);
 end

@@ -5,7 +5,7 @@
 -- people; a row imported before keeps the user it became (and is imported again only when it
 -- changed since: nura.legacy_user_map keeps a digest of each row as imported).
 -- People: a normalized email is one person, whose id is the non-SSO, not deleted auth user's
--- with that email, else the user an earlier run made for it, else the first chat row's (then
+-- that confirmed that email, else the user an earlier run made for it, else the first chat row's (then
 -- voice's) by created_at; a row without an email is a person of its own; custom_users.user_id
 -- names its person (an auth user, a chat or voice row's person, or else a person of its own).
 -- A person's batch is a hash of their id, so batches hold about p_batch_size legacy rows.
@@ -57,8 +57,9 @@ begin
         auth_people as (
             select nullif(lower(btrim(a.email, E' \t\n\r\f')), '') as email,
                    (array_agg(a.id order by a.created_at, a.id))[1] as id
-            from auth.users a
-            where not a.is_sso_user and a.deleted_at is null
+            from auth.users a  -- only a confirmed address claims its person
+            where not a.is_sso_user and a.deleted_at is null and a.email_confirmed_at is not null
+              and not a.is_anonymous
             group by 1
         ), rows_seen as (
             select r.*, m.user_id as earlier

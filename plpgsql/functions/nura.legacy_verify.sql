@@ -3,7 +3,8 @@
 -- it holds (but the password hash, the id and created_at) must be in the user it became (phones
 -- as E.164, emails trimmed and lower-cased, notification_prefs keys in the chat profile's
 -- preferences, the columns beyond the seed's in the chat or voice profile's metadata) or be
--- recorded in nura.legacy_conflicts (custom_users' extra columns always are), or have been there
+-- recorded in nura.legacy_conflicts (custom_users' extra columns always are; an adoption that
+-- merged two rows records the person's values as from legacy_migration), or have been there
 -- and been replaced by a later write the sync log shows; a deleted user's values are erased, not
 -- missing. One row per row or value that is not; p_table checks one table.
 create or replace function nura.legacy_verify(p_table text default null)
@@ -58,7 +59,8 @@ begin
               and not (v.field = 'email' and lower(c.uj ->> 'email') = v.normalized #>> '{}')
               and not exists (select from nura.legacy_conflicts x
                               where x.user_id = c.user_id and x.field = v.field
-                                and x.other_value in (v.raw, v.normalized #>> '{}') and x.other_source = %1$L)
+                                and x.other_value in (v.raw, v.normalized #>> '{}')
+                                and x.other_source in (%1$L, 'legacy_migration'))  -- a merge's: the person's row
               -- or it was there, and a later write replaced it
               and not exists (select from public.user_sync_logs g
                               where g.user_id = c.user_id and g.before_data -> v.field = v.normalized)
@@ -81,7 +83,8 @@ begin
               and (case e.field when 'chat.service_preferences' then c.service_preferences
                                 else c.service_metadata end) -> e.key is distinct from e.value
               and not exists (select from nura.legacy_conflicts x
-                              where x.user_id = c.user_id and x.field = e.field and x.other_source = %1$L
+                              where x.user_id = c.user_id and x.field = e.field
+                                and x.other_source in (%1$L, 'legacy_migration')
                                 and x.other_value = jsonb_build_object(e.key, e.value)::text)
               and not exists (select from public.user_sync_logs g
                               where g.user_id = c.user_id and g.before_data -> e.field -> e.key = e.value)

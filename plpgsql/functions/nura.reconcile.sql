@@ -5,7 +5,8 @@
 -- - failed ones get what the failed auth writes changed (the whole row after a failed create),
 --   except profile fields written since (the last write wins), so a repair never reverts an
 --   edit the failed write did not touch;
--- - orphans are tombstoned.
+-- - orphans are tombstoned;
+-- - adoptions of legacy people a foreign key held up are tried again (nura.legacy_adopt_person).
 -- Each user is repaired alone: one that fails is logged (source reconcile) and the rest go on.
 -- Rows that never came from auth.users are not looked at.
 create or replace function nura.reconcile()
@@ -21,6 +22,7 @@ declare
     v_repaired integer := 0;
     v_drift record;
     v_only text[];
+    v_blocked record;
 begin
     perform nura.legacy_clear_abandoned();
     -- Hold the missing users' auth rows before creating any of their rows: a hard delete of one
@@ -83,6 +85,13 @@ begin
                 insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
                 values (v_drift.user_id, 'reconcile', 'reconcile', '{}', '{}', true);
             end if;
+            v_repaired := v_repaired + 1;
+        end if;
+    end loop;
+    -- adoptions a foreign key held up: completed once it cascades
+    for v_blocked in select b.account_id, b.person_id from nura.legacy_adoptions_blocked b order by b.account_id loop
+        if nura.legacy_adopt_person(v_blocked.person_id, v_blocked.account_id, 'reconcile') is distinct from 'blocked' then
+            delete from nura.legacy_adoptions_blocked b where b.account_id = v_blocked.account_id;
             v_repaired := v_repaired + 1;
         end if;
     end loop;

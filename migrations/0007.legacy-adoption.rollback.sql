@@ -1,0 +1,1 @@
+drop table nura.legacy_adoptions_blocked;
