@@ -76,7 +76,7 @@ def pgbench_tps(pg: LocalPostgres, query: str, clients: int, seconds: float) -> 
         script.write(f"\\set n random(1, {USERS})\n{query}\n")
         script.flush()
         done = subprocess.run(
-            [str(bindir() / "pgbench"), "-n", "-M", "extended", "-h", "127.0.0.1", "-p", str(pg.port),
+            [str(bindir() / "pgbench"), "-n", "-M", "extended", "-h", pg.host, "-p", str(pg.port),
              "-U", "bench_service", "-c", str(clients), "-j", "2", "-T", str(int(seconds)), "-f", script.name,
              "lookups"], capture_output=True, text=True, check=True)
     return float(re.search(r"tps = ([\d.]+)", done.stdout).group(1))

@@ -43,7 +43,7 @@ from generate_series(1, %(n)s) g
 def pgbench(pg: LocalPostgres, db: str, script: str, clients: int, *, seconds: int = 0, transactions: int = 0) -> float:
     limit = ["-T", str(seconds)] if seconds else ["-t", str(transactions)]
     done = subprocess.run(
-        [str(bindir() / "pgbench"), "-n", "-M", "extended", "-h", "127.0.0.1", "-p", str(pg.port),
+        [str(bindir() / "pgbench"), "-n", "-M", "extended", "-h", pg.host, "-p", str(pg.port),
          "-U", "supabase_auth_admin", "-c", str(clients), "-j", str(clients), *limit,
          "-f", str(HERE / "pgbench" / script), db],
         capture_output=True, text=True)

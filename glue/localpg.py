@@ -4,18 +4,23 @@ initdb and pg_ctl refuse to run as root, so as root the cluster belongs to, and 
 as, the `postgres` OS user (through runuser); as anyone else it runs as that user. The bootstrap
 superuser is `supabase_admin`, as on the Supabase platform, so that the `postgres` role can be
 the ordinary, non-superuser project owner it is there.
+
+The server listens on no TCP address, only on a Unix socket in its data folder, which only its
+owner (and root) may enter: with no password needed, no other user of the machine can get in.
 """
 
 from __future__ import annotations
 
 import glob
 import os
+import shlex
 import shutil
 import socket
 import subprocess
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 SUPERUSER = "supabase_admin"
 
@@ -85,24 +90,32 @@ class LocalPostgres:
         if self._as_root:
             shutil.chown(self.data_dir, "postgres", "postgres")
         os.chmod(self.data_dir, 0o700)
-        self._run("initdb", "-D", str(self.data_dir), "-U", SUPERUSER, "--auth=trust",
+        self._run("initdb", "-D", str(self.data_dir), "-U", SUPERUSER, "--auth-local=trust", "--auth-host=reject",
                   "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions")
 
     def running(self) -> bool:
         return self.initialised() and self._run("pg_ctl", "-D", str(self.data_dir), "status", check=False) == 0
 
+    def server_options(self) -> list[str]:
+        """`postgres` options: this port's socket in the data folder, no TCP address."""
+        return ["-p", str(self.port), "-c", "listen_addresses=", "-c", f"unix_socket_directories={self.data_dir}",
+                *(arg for setting in self.settings for arg in ("-c", setting))]
+
     def start(self) -> None:
         if not self.initialised():
             self.init()
-        options = [f"-p {self.port}", "-c listen_addresses=127.0.0.1",
-                   f"-c unix_socket_directories={self.data_dir}"]
-        options += [f"-c {s}" for s in self.settings]
+        options = " ".join(shlex.quote(o) for o in self.server_options())
         self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60",
-                  "-o", " ".join(options), "start")
+                  "-o", options, "start")
 
     def stop(self, mode: str = "fast") -> None:
         if self.running():
             self._run("pg_ctl", "-D", str(self.data_dir), "-m", mode, "-w", "stop")
 
+    @property
+    def host(self) -> str:
+        """Where the socket is: libpq's host (psql -h, pgbench -h)."""
+        return str(self.data_dir)
+
     def url(self, user: str = SUPERUSER, dbname: str = "postgres") -> str:
-        return f"postgresql://{user}@127.0.0.1:{self.port}/{dbname}"
+        return f"postgresql://{user}@/{dbname}?{urlencode({'host': self.host, 'port': self.port})}"

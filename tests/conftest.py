@@ -107,7 +107,7 @@ _counter = itertools.count()
 
 def _clone(cluster: LocalPostgres, template: str):
     name = f"t{next(_counter)}_{os.getpid()}"
-    janitor = DatabaseJanitor(user=SUPERUSER, host="127.0.0.1", port=cluster.port, dbname=name,
+    janitor = DatabaseJanitor(user=SUPERUSER, host=cluster.host, port=cluster.port, dbname=name,
                               template_dbname=template)
     janitor.init()
     with psycopg.connect(cluster.url(), autocommit=True) as conn:

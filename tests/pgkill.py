@@ -15,8 +15,7 @@ from glue.localpg import LocalPostgres, bindir
 def postmaster(pg: LocalPostgres, settings: tuple[str, ...] = ()) -> subprocess.Popen:
     """The server as a child of this process (pg_ctl would leave it to init, which here may never
     reap it once killed, so a restart would see it still 'running')."""
-    command = [str(bindir() / "postgres"), "-D", str(pg.data_dir), "-p", str(pg.port),
-               "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={pg.data_dir}",
+    command = [str(bindir() / "postgres"), "-D", str(pg.data_dir), *pg.server_options(),
                *(arg for setting in settings for arg in ("-c", setting))]
     if os.geteuid() == 0:
         command = ["runuser", "-u", "postgres", "--", *command]
