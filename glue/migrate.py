@@ -61,7 +61,8 @@ def plpgsql_files() -> list[Path]:
 
 
 def trigger_names() -> list[str]:
-    return [f.stem.split(".")[-1] for f in sorted((sql_dir("plpgsql") / "triggers").glob("*.sql"))]
+    """Our triggers on auth.users (the ones Supabase's tools can drop, which `status` reports)."""
+    return [f.stem.split(".")[-1] for f in sorted((sql_dir("plpgsql") / "triggers").glob("auth.users.*.sql"))]
 
 
 def _require_auth_users(conn: psycopg.Connection) -> None:

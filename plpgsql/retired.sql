@@ -4,3 +4,4 @@
 drop function if exists nura.erase_personal(jsonb, text[]);     -- nura.erased_log_image
 drop function if exists nura.personal_fields();                 -- nura.tombstone_users clears every column
 drop function if exists nura.record_sync_failure(uuid, text, text, text, text);  -- takes the fields now
+drop function if exists nura.install_auth_users_trigger(text, text);  -- nura.install_trigger

@@ -1,4 +1,4 @@
-select nura.install_auth_users_trigger('tg_auth_users__sync_bulk_insert', $$
+select nura.install_trigger('auth.users', 'tg_auth_users__sync_bulk_insert', $$
     create trigger tg_auth_users__sync_bulk_insert
         after insert on auth.users
         referencing new table as new_auth_users

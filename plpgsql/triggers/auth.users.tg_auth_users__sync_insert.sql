@@ -1,4 +1,4 @@
-select nura.install_auth_users_trigger('tg_auth_users__sync_insert', $$
+select nura.install_trigger('auth.users', 'tg_auth_users__sync_insert', $$
     create constraint trigger tg_auth_users__sync_insert
         after insert on auth.users
         deferrable initially deferred
