@@ -2,12 +2,15 @@
 
 yoyo runs a post-apply hook only when a migration is pending, so the PL/pgSQL definitions are
 re-applied here on every `migrate`; that is also what reinstalls triggers a Supabase CLI diff or
-restore dropped.
+restore dropped. The pending migrations and the definitions are applied in one transaction (yoyo's
+steps, on yoyo's connection): a running sync sees the old release or the new one, never a mix,
+and a failure leaves the old one whole.
 """
 
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,6 +26,10 @@ from .resources import sql_dir
 MIGRATIONS_SCHEMA = "nura_migrations"
 # plpgsql/ subfolders in the order they must be applied: views and triggers need the functions.
 PLPGSQL_KINDS = ("functions", "views", "triggers")
+# The upgrade waits this long for a lock (a long query holding a table), then gives it up and
+# tries again, so signups never queue behind it for longer; after LOCK_ATTEMPTS it fails.
+LOCK_TIMEOUT = "2s"
+LOCK_ATTEMPTS = 30
 
 
 class MigrateError(RuntimeError):
@@ -83,20 +90,60 @@ def migrate(url: str) -> MigrateReport:
     backend = _backend(url)
     files = plpgsql_files()
     with backend.lock():  # one migrate at a time, definitions included
-        pending = backend.to_apply(_migrations())
-        backend.apply_migrations(pending)
-        with psycopg.connect(url) as conn:
-            # Bodies may name functions defined in a later file; they are all there by commit.
-            conn.execute("set local check_function_bodies = off")
-            for f in files:
-                try:
-                    conn.execute(f.read_text())
-                except psycopg.Error as e:
-                    raise MigrateError(f"{f.parent.name}/{f.name}: {e.diag.message_primary or e}") from e
-    # Backfill and drift repair in their own transaction: the one above locked auth.users.
+        for attempt in range(1, LOCK_ATTEMPTS + 1):
+            pending = backend.to_apply(_migrations())
+            try:
+                _apply(backend, pending, files)
+                break
+            except psycopg.errors.LockNotAvailable:
+                if attempt == LOCK_ATTEMPTS:
+                    raise MigrateError("a table stayed locked by another transaction the whole time: nothing was "
+                                       "changed; try again once it has finished") from None
+                time.sleep(min(attempt, 5))
     with psycopg.connect(url, autocommit=True) as conn:
+        _complete_erasure(conn)
+        # Backfill and drift repair in their own transaction: the one above locked auth.users.
         repaired = conn.execute("select nura.reconcile()").fetchone()[0]
     return MigrateReport(applied=[m.id for m in pending], definitions=len(files) - 1, repaired=repaired)
+
+
+def _apply(backend, pending, files: list[Path]) -> None:
+    """The pending migrations (yoyo's own steps and bookkeeping) and every definition, in one
+    transaction on yoyo's connection."""
+    with backend.transaction():
+        backend.execute(f"set local lock_timeout = '{LOCK_TIMEOUT}'")
+        for migration in pending:
+            migration.process_steps(backend, "apply")
+            backend.log_migration(migration, "apply")
+            backend.mark_one(migration, log=False)
+        conn: psycopg.Connection = backend.connection
+        # Bodies may name functions defined in a later file; they are all there by commit.
+        conn.execute("set local check_function_bodies = off")
+        for f in files:
+            try:
+                conn.execute(f.read_text())
+            except psycopg.errors.LockNotAvailable:
+                raise
+            except psycopg.Error as e:
+                raise MigrateError(f"{f.parent.name}/{f.name}: {e.diag.message_primary or e}") from e
+
+
+_ERASURE_CHECK = "users_tombstone_holds_nothing_personal"
+
+
+def _complete_erasure(conn: psycopg.Connection) -> None:
+    """Tombstones made by releases that erased less are erased now, in batches walked by id, and
+    then the table's check is validated (it holds for new rows from the moment it was added).
+    Once it is, there is nothing to do here."""
+    validated = conn.execute("select convalidated from pg_catalog.pg_constraint"
+                             " where conrelid = 'public.users'::regclass and conname = %s", (_ERASURE_CHECK,)).fetchone()
+    if validated is None or validated[0]:
+        return
+    after = None
+    while (after := conn.execute("select nura.erase_old_tombstones(p_after => %s::uuid, p_limit => 10000)",
+                                 (after,)).fetchone()[0]) is not None:
+        pass
+    conn.execute(sql.SQL("alter table public.users validate constraint {}").format(sql.Identifier(_ERASURE_CHECK)))
 
 
 _DROP_TABLE = re.compile(r"^\s*drop\s+table\s+(?:if\s+exists\s+)?([\w.]+)", re.I | re.M)

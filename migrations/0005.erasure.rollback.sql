@@ -7,4 +7,4 @@ alter table public.users
             and display_name is null and bio is null and avatar_url is null
             and privacy_settings = '{}'
         )
-    );
+    ) not valid;

@@ -1,4 +1,4 @@
--- depends: 0006.erasure-validate
+-- depends: 0005.erasure
 -- Adoptions of a legacy person by an account that a foreign key to public.users (id) without ON
 -- UPDATE CASCADE holds up: the account has its own row meanwhile; check_consistency() reports
 -- adoption_blocked, and reconcile completes the adoption once the key cascades.

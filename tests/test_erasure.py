@@ -17,7 +17,7 @@ from glue.legacy import import_legacy
 from tests import legacy_data
 
 # What a tombstone may still hold: its id, where it came from, and when it existed.
-BOOKKEEPING = {"id", "origin", "created_at", "updated_at", "deleted_at", "auth_updated_at", "is_active"}
+BOOKKEEPING = {"id", "origin", "created_at", "updated_at", "deleted_at", "is_active"}
 EMPTY = (None, 0, {}, False)
 
 
@@ -30,6 +30,8 @@ def _assert_nothing_personal(db, user_id: str, *secrets: str) -> None:
                                                       (user_id,))], default=str)
     for secret in secrets:
         assert secret not in everything
+    # not even when: one log row per sign-in would tell when the person signed in
+    assert [log["sync_type"] for log in db.logs(user_id)] == ["delete"]
 
 
 def _split_backend_user(db, email: str, name: str) -> str:
@@ -153,3 +155,39 @@ def test_a_deletion_during_an_import_removes_the_persons_staged_rows(legacy_db):
         assert conn.execute("select count(*) from nura.legacy_rows where person_id = %s", (uid,)).fetchone()[0] == 1
         db.auth.hard_delete(uid)
         assert conn.execute("select count(*) from nura.legacy_rows where person_id = %s", (uid,)).fetchone()[0] == 0
+
+
+def test_a_deletion_outside_read_committed_is_refused_not_half_done(db):
+    uid = db.auth.email_signup("isolated@example.com")
+    record = db.auth_row(uid)
+    with psycopg.connect(db.url()) as conn:
+        conn.execute("set transaction isolation level repeatable read")
+        with pytest.raises(psycopg.errors.FeatureNotSupported):
+            conn.execute("select nura.tombstone_users(array[%s]::uuid[], 'backend_api')", (uid,))
+    assert db.user(uid)["deleted_at"] is None and record["email"] == "isolated@example.com"
+
+
+def test_migrate_erases_the_tombstones_an_earlier_release_left(db, run):
+    """Earlier releases kept sign-in times, counters and the log rows of deleted users."""
+    uid = db.auth.email_signup("old-tomb@example.com", {"full_name": "Old Tomb"}, sign_in=True)
+    db.auth.hard_delete(uid)
+    with db.connect() as conn:  # the tombstone as an earlier release left it
+        conn.execute("alter table public.users drop constraint users_tombstone_holds_nothing_personal")
+        conn.execute("update public.users set last_sign_in_at = now(), email_confirmed_at = now(), xp = 3 where id = %s",
+                     (uid,))
+        conn.execute("insert into public.user_sync_logs (user_id, sync_type, source, after_data, success)"
+                     " values (%s, 'update', 'supabase_auth', '{\"last_sign_in_at\": null}', true)", (uid,))
+        conn.execute("insert into public.user_service_profiles (user_id, service_type, service_preferences)"
+                     " values (%s, 'chat', '{\"tone\": \"old\"}')", (uid,))
+        conn.execute("alter table public.users add constraint users_tombstone_holds_nothing_personal check ("
+                     "deleted_at is null or (not is_active and email is null and phone_number is null and full_name is null"
+                     " and display_name is null and bio is null and avatar_url is null and privacy_settings = '{}'"
+                     " and email_confirmed_at is null and phone_confirmed_at is null and last_sign_in_at is null"
+                     " and last_active_at is null and xp = 0 and current_streak = 0 and auth_fields is null"
+                     " and auth_updated_at is null)) not valid")
+    assert run(db, "migrate")[0] == 0
+    user = db.user(uid)
+    assert (user["last_sign_in_at"], user["email_confirmed_at"], user["xp"]) == (None, None, 0)
+    assert [log["sync_type"] for log in db.logs(uid)] == ["delete"]
+    assert db.all("select * from public.user_service_profiles where user_id = %s", (uid,)) == []
+    assert db.one("select convalidated from pg_constraint where conname = 'users_tombstone_holds_nothing_personal'")[0]

@@ -53,7 +53,7 @@ as $$
     union all
     select b.account_id, 'adoption_blocked',
            jsonb_build_object('legacy_person', b.person_id, 'blocked_by', b.blocked_by, 'since', b.blocked_at)
-    from nura.legacy_adoptions_blocked b
+    from nura.legacy_blocked_adoptions() b
 
     union all
     select u.id, 'orphaned', '{}'::jsonb

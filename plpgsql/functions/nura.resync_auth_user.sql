@@ -25,7 +25,7 @@ exception when others then
     if nura.is_server_failure(sqlstate) then
         raise;
     end if;
-    perform nura.record_sync_failure(p_user_id, 'reconcile', p_source, sqlstate, sqlerrm,
+    perform nura.log_sync_failure(p_user_id, 'reconcile', p_source, sqlstate, sqlerrm,
                                      (select jsonb_object_agg(f, null) from unnest(p_only) f));
     return false;
 end

@@ -27,7 +27,7 @@ exception when others then
             end if;
         end;
     end if;
-    perform nura.record_sync_failure(
+    perform nura.log_sync_failure(
         coalesce(p_new.id, p_old.id),
         case when p_new.id is null or p_new.deleted_at is not null then 'delete'
              when p_old.id is null then 'create' else 'update' end,

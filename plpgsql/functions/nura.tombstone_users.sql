@@ -1,8 +1,9 @@
 -- Deletes users the GDPR way, set-based: each row becomes a tombstone (deleted_at set, is_active
 -- false, every other column but its id, origin and timestamps of its existence emptied; the
--- table's check refuses anything else), their service profiles go, and every value in their
--- earlier sync-log rows is erased (nura.erased_log_image). The deletion's own log row names the
--- cleared fields, not their values. Already deleted users are left alone.
+-- table's check refuses anything else), their service profiles go, and so do their earlier
+-- sync-log rows (their values, and their times, which tell when the person signed in). The
+-- deletion's own log row names the cleared fields, not their values. Already deleted users are
+-- left alone.
 create or replace function nura.tombstone_users(p_ids uuid[], p_source text)
 returns integer
 language plpgsql
@@ -11,6 +12,11 @@ as $$
 declare
     v_victims uuid[];
 begin
+    if current_setting('transaction_isolation') <> 'read committed' then
+        -- a snapshot taken before the locks below could not see what they waited for
+        perform nura.raise_error('0A000', 'deleting users needs a read committed transaction',
+            'got ' || current_setting('transaction_isolation'));
+    end if;
     -- The rows are locked in a statement of their own: the statements below then run on a
     -- snapshot taken after every lock was granted, so a write that committed while this one
     -- waited for the row (and its log row) is seen, and erased too.
@@ -32,7 +38,7 @@ begin
                full_name = null, display_name = null, bio = null, avatar_url = null,
                privacy_settings = '{}', email_confirmed_at = null, phone_confirmed_at = null,
                last_sign_in_at = null, last_active_at = null, xp = 0, current_streak = 0,
-               auth_fields = null, updated_at = now()
+               auth_fields = null, auth_updated_at = null, updated_at = now()
           from old v
          where u.id = v.id
         returning u.id, v.is_active as was_active,
@@ -58,13 +64,7 @@ begin
            true
     from gone g;
 
-    update public.user_sync_logs l
-       set before_data = nura.erased_log_image(l.before_data),
-           after_data = nura.erased_log_image(l.after_data),
-           -- an error message may quote a value: keep its SQLSTATE only
-           error_message = left(l.error_message, 5) || case when l.success then null else ': erased' end,
-           request_id = null, session_id = null  -- sent by the client: free text
-      from unnest(v_victims) as t(id)
+    delete from public.user_sync_logs l using unnest(v_victims) as t(id)
      where l.user_id = t.id and l.sync_type <> 'delete';
 
     delete from public.user_service_profiles p using unnest(v_victims) as t(id) where p.user_id = t.id;

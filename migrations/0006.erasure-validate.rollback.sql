@@ -1,1 +1,0 @@
--- Nothing to undo: 0005's rollback puts the old constraint back.
