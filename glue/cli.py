@@ -64,6 +64,9 @@ def _check(args) -> int:
 
 def _reconcile(args) -> int:
     with psycopg.connect(database_url(), autocommit=True) as conn:
+        # rows a killed legacy import left staged (personal data in a scratch table), in a short
+        # transaction of their own
+        conn.execute("select nura.legacy_clear_abandoned()")
         repaired = conn.execute("select nura.reconcile()").fetchone()[0]
     print(f"repaired {repaired} user(s)")
     return 0
@@ -79,7 +82,9 @@ def _legacy_import(args) -> int:
     print(f"{'dry run, nothing written: ' if args.dry_run else ''}{totals['rows']} legacy rows, "
           f"{totals['people']} people: {totals['created']} created, {totals['merged']} merged from several rows, "
           f"{totals['matched_to_auth']} matched to auth accounts, {totals['profiles']} profiles written, "
-          f"{totals['conflicts']} conflicts recorded")
+          f"{totals['conflicts']} conflicts recorded"
+          + (f"; {totals['deferred']} people deferred, as they changed while the import ran: run it again"
+             if totals["deferred"] else ""))
     return 0
 
 
@@ -202,6 +207,8 @@ def main(argv: list[str] | None = None) -> int:
         message = getattr(e.diag, "message_primary", None) or str(e)
         if hint := getattr(e.diag, "message_hint", None):
             message = f"{message} ({hint})"
+    except OSError as e:  # a folder that cannot be made or written, a port taken, ...
+        message = f"{e.strerror or e}{f': {e.filename}' if e.filename else ''}"
     except KeyboardInterrupt:
         return 130
     lines = _redacted(message).strip().splitlines() or ["unknown error"]

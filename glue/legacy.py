@@ -19,7 +19,9 @@ from .migrate import MigrateError
 
 LEGACY_TABLES = ("chat_users", "voice_users", "custom_users")
 MAX_CONNECTIONS = 4
-COUNTS = ("rows", "people", "created", "merged", "matched_to_auth", "profiles", "conflicts")
+COUNTS = ("rows", "people", "created", "merged", "matched_to_auth", "profiles", "conflicts", "deferred")
+# People a batch defers (they changed while it ran) are imported by another pass over what is left.
+PASSES = 3
 _IMPORT_LOCK = "select pg_try_advisory_lock(nura.legacy_import_lock())"
 
 
@@ -33,18 +35,24 @@ def import_legacy(url: str, *, batch_size: int, dry_run: bool,
         if not conn.execute(_IMPORT_LOCK).fetchone()[0]:
             raise MigrateError("another legacy import is running on this database")
         # The staged rows are a copy of every legacy row, personal data included: they live only
-        # while the import runs, and go however it ends (the next import or reconcile clears
-        # what a killed one left).
-        conn.execute(_CLEAR_STAGING)
+        # while the import runs, and go however it ends (the next import or `nura-users
+        # reconcile` clears what a killed one left).
         try:
-            batches = conn.execute("select nura.legacy_prepare(p_batch_size => %s)", (batch_size,)).fetchone()[0]
-            if dry_run:
-                for batch in range(batches):
-                    counts = _run_batch(conn, batch, keep=False)
-                    totals.update(counts)
-                    progress(batch + 1, batches, counts)
-            else:
-                _run_side_by_side(url, batches, totals, progress)
+            for _ in range(1 if dry_run else PASSES):
+                conn.execute(_CLEAR_STAGING)
+                batches = conn.execute("select nura.legacy_prepare(p_batch_size => %s)", (batch_size,)).fetchone()[0]
+                this_pass: Counter = Counter()
+                if dry_run:
+                    for batch in range(batches):
+                        counts = _run_batch(conn, batch, keep=False)
+                        this_pass.update(counts)
+                        progress(batch + 1, batches, counts)
+                else:
+                    _run_side_by_side(url, batches, this_pass, progress)
+                totals.update({k: v for k, v in this_pass.items() if k != "deferred"})
+                totals["deferred"] = this_pass["deferred"]
+                if not this_pass["deferred"]:
+                    break
         finally:
             try:
                 conn.execute(_CLEAR_STAGING)

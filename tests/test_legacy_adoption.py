@@ -164,35 +164,66 @@ def test_a_foreign_key_that_does_not_cascade_holds_up_the_adoption_not_the_signu
     assert db.drift() == [] and verify_legacy(db.url()) == []
 
 
-def test_an_import_overwrites_nothing_written_while_it_waited(legacy_db):
-    db = legacy_db
-    account = db.auth.email_signup("busy@example.com")  # no name, no xp: the import would fill both
+def _legacy_rows_for(db, account: str, email: str) -> None:
+    """A chat row and a custom row for the account: a name and xp the import would fill."""
     with db.connect() as conn:
         legacy_data.insert(conn, "chat_users", legacy_data.CHAT, [
-            (uuid.uuid4(), "busy@example.com", "Legacy Name", None, "$2b$h", None, None, True, "2023-01-01T00:00:00Z")])
+            (uuid.uuid4(), email, "Legacy Name", None, "$2b$h", None, None, True, "2023-01-01T00:00:00Z")])
         legacy_data.insert(conn, "custom_users", legacy_data.CUSTOM, [(uuid.UUID(account), None, 2, 500)])
-    with psycopg.connect(db.url(), autocommit=True) as importer:
-        batches = importer.execute("select nura.legacy_prepare(10)").fetchone()[0]
-        writer = psycopg.connect(db.url())  # edits that commit while the batch waits for the row
-        writer.execute("select nura.update_profile(%s, '{\"full_name\": \"Edited Meanwhile\"}')", (account,))
-        writer.execute("select nura.add_xp(%s, 10)", (account,))
-        batch = threading.Thread(target=lambda: [importer.execute("select nura.legacy_import_batch(%s)", (b,))
-                                                 for b in range(batches)])
-        batch.start()
-        batch.join(timeout=1)
-        assert batch.is_alive()
-        writer.commit()
-        writer.close()
-        batch.join(timeout=30)
+
+
+def _assert_the_edits_stand(db, account: str) -> None:
     user = db.user(account)
     assert (user["full_name"], user["xp"], user["current_streak"]) == ("Edited Meanwhile", 10, 2)
     [log] = [l for l in db.logs(account) if l["sync_type"] == "legacy_import"]
     assert "full_name" not in log["after_data"] and "xp" not in log["after_data"]
-    assert (log["before_data"], {k: log["after_data"][k] for k in ("current_streak",)}) == \
-        ({"current_streak": 0}, {"current_streak": 2})  # what it really replaced
-    assert {("full_name", "Edited Meanwhile", "Legacy Name"), ("xp", "10", "500")} <= set(db.all(
-        "select field, kept_value, other_value from nura.legacy_conflicts where user_id = %s", (account,)))
+    assert (log["before_data"], log["after_data"]["current_streak"]) == ({"current_streak": 0}, 2)  # what it replaced
+    lost = {(f, k, o) for f, k, o in db.all("select field, kept_value, other_value from nura.legacy_conflicts"
+                                            " where user_id = %s", (account,))}
+    assert {("full_name", "Edited Meanwhile", "Legacy Name"), ("xp", "10", "500")} <= lost
     assert verify_legacy(db.url()) == []
+
+
+def _edit(conn, account: str) -> None:
+    conn.execute("select nura.update_profile(%s, '{\"full_name\": \"Edited Meanwhile\"}')", (account,))
+    conn.execute("select nura.add_xp(%s, 10)", (account,))
+
+
+def test_an_import_overwrites_nothing_written_after_it_planned(legacy_db):
+    db = legacy_db
+    account = db.auth.email_signup("busy@example.com")  # no name, no xp: the import would fill both
+    _legacy_rows_for(db, account, "busy@example.com")
+    with db.connect() as conn:  # enough people in the one batch for it to plan a while
+        legacy_data.load(conn, legacy_data.messy(seed=17, people=20_000, auth_emails=[]))
+    importer = threading.Thread(target=import_legacy, args=(db.url(),), kwargs={"batch_size": 1_000_000, "dry_run": False})
+    importer.start()
+    with db.connect() as watcher:
+        while not watcher.execute("select exists (select from pg_stat_activity where state = 'active'"
+                                  " and query like '%%legacy_import_batch%%' and pid <> pg_backend_pid())").fetchone()[0]:
+            assert importer.is_alive()
+            time.sleep(0.01)
+        _edit(watcher, account)  # commits while the batch plans: nothing waits
+    importer.join(timeout=120)
+    _assert_the_edits_stand(db, account)
+
+
+def test_a_person_busy_while_a_batch_writes_is_imported_by_the_next_pass(legacy_db):
+    db = legacy_db
+    account = db.auth.email_signup("busy@example.com")
+    _legacy_rows_for(db, account, "busy@example.com")
+    writer = psycopg.connect(db.url())  # holds the row while the first pass's batch writes
+    _edit(writer, account)
+    passes = []
+
+    def progress(done, batches, counts):
+        passes.append(counts["deferred"])
+        if len(passes) == 1:
+            writer.commit()  # the batch did not wait for it: it deferred the person
+
+    totals = import_legacy(db.url(), batch_size=10, dry_run=False, progress=progress)
+    writer.close()
+    assert passes == [1, 0] and totals["deferred"] == 0
+    _assert_the_edits_stand(db, account)
 
 
 @pytest.mark.parametrize("dry_run", [True, False], ids=["dry run", "import"])
@@ -248,3 +279,138 @@ def test_signups_during_an_import_wait_for_no_more_than_a_batchs_last_step(legac
         assert db.one("select count(*) = count(distinct lower(email)) from public.users"
                       " where email is not null and deleted_at is null")[0]
         assert verify_legacy(db.url()) == [] and db.drift() == []
+
+
+def test_a_reimport_never_hands_a_deleted_users_legacy_rows_to_the_next_owner_of_the_address(legacy_db):
+    db = legacy_db
+    first = db.auth.email_signup("reused@example.com")
+    chat = uuid.uuid4()
+    with db.connect() as conn:
+        legacy_data.insert(conn, "chat_users", legacy_data.CHAT, [
+            (chat, "reused@example.com", "First Owner", "+44 20 7946 0777", "$2b$h", {"x": 1}, {"push": True}, True,
+             "2023-01-01T00:00:00Z")])
+    import_legacy(db.url(), batch_size=10, dry_run=False)
+    db.auth.hard_delete(first)
+    second = db.auth.email_signup("reused@example.com", {"full_name": "Second Owner"})
+    with db.connect() as conn:
+        conn.execute("update public.chat_users set locale = 'en'")  # the row changes: imported once more
+    import_legacy(db.url(), batch_size=10, dry_run=False)
+    user = db.user(second)
+    assert (user["full_name"], user["phone_number"], user["privacy_settings"]) == ("Second Owner", None, {})
+    assert _chat_preferences(db, second) is None
+    assert db.one("select user_id::text from nura.legacy_user_map where legacy_id = %s", (chat,))[0] == first
+
+
+def test_a_write_that_sets_an_address_without_confirming_it_adopts_no_one(legacy_db):
+    db = legacy_db
+    person = _person(db, email="victim@example.com")
+    attacker = db.auth.email_signup("attacker@example.com")  # confirmed, for another address
+    with psycopg.connect(db.url("supabase_auth_admin")) as conn:
+        conn.execute("update users set email = 'victim@example.com', updated_at = clock_timestamp() where id = %s",
+                     (attacker,))
+    assert not _holds_the_persons_data(db.user(attacker))
+    assert db.user(str(person))["phone_number"] == "+442079460123"
+
+
+def test_an_anonymous_account_made_permanent_a_transaction_after_its_address_adopts(legacy_db):
+    db = legacy_db
+    _person(db, email="later@example.com")
+    account = db.auth.anonymous_sign_in()
+    with psycopg.connect(db.url("supabase_auth_admin")) as conn:
+        conn.execute("update users set email = 'later@example.com', email_confirmed_at = clock_timestamp(),"
+                     " updated_at = clock_timestamp() where id = %s", (account,))
+    assert not _holds_the_persons_data(db.user(account))  # still anonymous
+    with psycopg.connect(db.url("supabase_auth_admin")) as conn:
+        conn.execute("update users set is_anonymous = false, updated_at = clock_timestamp() where id = %s", (account,))
+    assert _rows_for(db, "later@example.com") == [(account, "supabase_auth")]
+
+
+def test_an_email_change_confirmed_while_a_batch_writes_never_fails_auth(legacy_db):
+    db = legacy_db
+    account = db.auth.email_signup("ann@example.com")
+    lin, xavier = uuid.uuid4(), uuid.uuid4()
+    with db.connect() as conn:
+        legacy_data.insert(conn, "chat_users", legacy_data.CHAT, [
+            (lin, "lin@example.com", "Lin", None, "$2b$h", None, None, True, "2023-01-01T00:00:00Z"),
+            (xavier, "xavier@example.com", "Xavier", None, "$2b$h", None, None, True, "2023-01-01T00:00:00Z"),
+            (uuid.uuid4(), "ann@example.com", "Ann Legacy", None, "$2b$h", None, None, True, "2023-01-01T00:00:00Z")])
+    import_legacy(db.url(), batch_size=1000, dry_run=False)
+    with db.connect() as conn:  # every row changes: all three people are written again, in one batch
+        conn.execute("update public.chat_users set locale = 'en'")
+    db.auth.request_email_change(account, "lin@example.com")
+    other = psycopg.connect(db.url())  # someone else's write holds one of the batch's people
+    other.execute("select from public.users where id = %s for update", (xavier,))
+    errors = []
+
+    def confirm():
+        try:
+            db.auth.confirm_email_change(account)
+        except psycopg.Error as e:
+            errors.append(e)
+
+    importer = threading.Thread(target=import_legacy, args=(db.url(),), kwargs={"batch_size": 1000, "dry_run": False})
+    importer.start()
+    confirmation = threading.Thread(target=confirm)
+    confirmation.start()
+    time.sleep(0.5)
+    other.rollback()
+    other.close()
+    confirmation.join(timeout=60)
+    importer.join(timeout=60)
+    assert errors == []
+    assert db.one("select email from auth.users where id = %s", (account,))[0] == "lin@example.com"
+    import_legacy(db.url(), batch_size=1000, dry_run=False)
+    assert _rows_for(db, "lin@example.com") == [(account, "supabase_auth")] or \
+        [p for _, p, _ in db.drift()] == ["adoption_blocked"]
+    db.one("select nura.reconcile()")
+    assert _rows_for(db, "lin@example.com") == [(account, "supabase_auth")] and db.drift() == []
+
+
+def test_an_account_without_its_row_signing_in_during_an_import_never_fails(legacy_db):
+    db = legacy_db
+    account = db.auth.email_signup("drifted@example.com")
+    with db.connect() as conn:  # its sync failed once: no row
+        conn.execute("delete from public.user_sync_logs where user_id = %s", (account,))
+        conn.execute("delete from public.users where id = %s", (account,))
+        legacy_data.insert(conn, "chat_users", legacy_data.CHAT, [
+            (uuid.uuid4(), "drifted@example.com", "Drifted", None, "$2b$h", None, None, True, "2023-01-01T00:00:00Z")])
+        legacy_data.load(conn, legacy_data.messy(seed=19, people=5_000, auth_emails=[]))
+    errors = []
+    importer = threading.Thread(target=import_legacy, args=(db.url(),), kwargs={"batch_size": 100_000, "dry_run": False})
+    importer.start()
+    while importer.is_alive():
+        try:
+            db.auth.sign_in(account)
+        except psycopg.Error as e:
+            errors.append(e)
+        time.sleep(0.05)
+    assert errors == []
+    assert db.user(account)["full_name"] == "Drifted" and db.drift() == []
+
+
+def test_completing_a_held_up_adoption_beside_the_persons_deletion_leaves_their_tombstone(legacy_db):
+    db = legacy_db
+    person = _person(db, email="held@example.com")
+    with db.connect() as conn:
+        conn.execute("create table public.orders (user_id uuid references public.users (id))")
+        conn.execute("insert into public.orders values (%s)", (person,))
+    account = db.auth.email_signup("held@example.com")
+    with db.connect() as conn:
+        conn.execute("alter table public.orders drop constraint orders_user_id_fkey, add foreign key (user_id)"
+                     " references public.users (id) on update cascade")
+    record = {**db.auth_row(account), "id": str(person)}
+    writer = psycopg.connect(db.url())
+    writer.execute("select from public.users where id = %s for update", (account,))
+    reconcile = threading.Thread(target=db.one, args=("select nura.reconcile()",))
+    reconcile.start()
+    time.sleep(0.3)
+    deletion = threading.Thread(target=db.one, args=("select nura.sync_from_auth(null, %s, 'DELETE', 'supabase_webhook')",
+                                                     (Jsonb(record),)))
+    deletion.start()
+    time.sleep(0.3)
+    writer.rollback()
+    writer.close()
+    reconcile.join(timeout=30)
+    deletion.join(timeout=30)
+    tombstone = db.user(str(person))
+    assert tombstone is not None and tombstone["deleted_at"] is not None  # a late delivery cannot bring them back

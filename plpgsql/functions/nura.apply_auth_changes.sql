@@ -1,8 +1,7 @@
 -- Writes the public.users fields in p_changes (as nura.auth_user_fields keys them) from the auth
 -- image p_auth, under the user's row lock, and logs what changed; creates the user if missing.
 -- A tombstone is brought back only by a whole image (p_whole: an id reused by a new signup, or
--- reconcile), never by a partial auth UPDATE. An account that confirmed or changed its address
--- may adopt a legacy person then (nura.legacy_adopt).
+-- reconcile), never by a partial auth UPDATE.
 create or replace function nura.apply_auth_changes(p_auth auth.users, p_changes jsonb, p_source text, p_whole boolean)
 returns void
 language plpgsql
@@ -59,9 +58,6 @@ begin
     perform nura.write_sync_log(v_user.id,
         case when p_source = 'reconcile' then 'reconcile' else 'update' end,
         p_source, v_before, v_after);
-    if p_whole or v_after ?| '{email,email_confirmed_at}' then  -- an address confirmed, or changed
-        perform nura.legacy_adopt(array[p_auth], p_source);
-    end if;
 end
 $$;
 comment on function nura.apply_auth_changes(auth.users, jsonb, text, boolean) is 'Writes mirrored auth fields to a user and logs them.';

@@ -9,7 +9,7 @@
 --   account where their key cascades. Returns 'merged'.
 -- A foreign key that does not cascade on update and holds rows of the person (or any error of
 -- the move) blocks the adoption: nothing moves, nura.legacy_adoptions_blocked says why, the
--- first time is logged, and 'blocked' is returned. The caller holds the person's row lock.
+-- first time is logged, and 'blocked' is returned. Locks the person, then the account.
 create or replace function nura.legacy_adopt_person(p_person uuid, p_account uuid, p_source text)
 returns text
 language plpgsql
@@ -19,14 +19,13 @@ declare
     v_person public.users;
     v_account public.users;
     v_blocker text;
+    v_sqlstate text := '23503';  -- a foreign key that does not cascade, unless another error
     v_fill jsonb;
     v_profile record;
     v_key record;
-    v_new_block boolean;
 begin
-    select * into v_person from public.users u
-    where u.id = p_person and u.origin = 'legacy_migration' and u.deleted_at is null;
-    if not found then
+    select * into v_person from public.users u where u.id = p_person for update;
+    if v_person.origin is distinct from 'legacy_migration' or v_person.deleted_at is not null then
         return null;  -- adopted or deleted meanwhile
     end if;
     select * into v_account from public.users u where u.id = p_account for update;
@@ -36,7 +35,7 @@ begin
 
     begin
         select format('%s on %s (it does not cascade on update)', k.constraint_name, k.referencing) into v_blocker
-        from nura.legacy_foreign_keys(p_person) k where k.referenced and not k.cascades limit 1;
+        from nura.legacy_foreign_keys(p_person) k where not k.cascades and k.referenced limit 1;
         if v_blocker is null and v_account.id is null then
             update public.users u set id = p_account where u.id = p_person;  -- other tables follow by cascade
             perform nura.legacy_reassign(p_person, p_account);
@@ -46,7 +45,7 @@ begin
             delete from nura.legacy_adoptions_blocked b where b.account_id = p_account;
             return 'renamed';
         elsif v_blocker is null then
-            for v_key in select * from nura.legacy_foreign_keys(p_person) k where k.referenced loop
+            for v_key in select * from nura.legacy_foreign_keys(null) k where k.cascades loop
                 execute format('update %s set %I = $1 where %2$I = $2', v_key.referencing, v_key.column_name)
                     using p_account, p_person;
             end loop;
@@ -114,17 +113,11 @@ begin
         if nura.is_server_failure(sqlstate) then
             raise;
         end if;
-        v_blocker := sqlstate || ': ' || sqlerrm;
+        v_sqlstate := sqlstate;
+        v_blocker := sqlerrm;
     end;
 
-    insert into nura.legacy_adoptions_blocked as b (account_id, person_id, blocked_by)
-    values (p_account, p_person, v_blocker)
-    on conflict (account_id) do update set person_id = excluded.person_id, blocked_by = excluded.blocked_by
-    returning b.xmax = 0 into v_new_block;
-    if v_new_block then
-        perform nura.record_sync_failure(p_account, 'legacy_import', 'legacy_migration', '23503',
-            format('adoption of legacy person %s waits on %s', p_person, v_blocker));
-    end if;
+    perform nura.legacy_block_adoption(p_account, p_person, v_sqlstate, v_blocker);
     return 'blocked';
 end
 $$;

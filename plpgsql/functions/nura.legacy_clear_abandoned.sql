@@ -1,5 +1,5 @@
 -- Clears the rows a killed import left staged (personal data in a scratch table), unless an
--- import is running. For reconcile, which runs on a schedule.
+-- import is running. `nura-users reconcile` calls it first, in a transaction of its own.
 create or replace function nura.legacy_clear_abandoned()
 returns void
 language plpgsql

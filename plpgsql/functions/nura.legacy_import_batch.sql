@@ -5,12 +5,12 @@
 -- can store (a phone without a country code, a name over 200 characters), is kept in
 -- nura.legacy_conflicts. Password hashes never leave the legacy tables. Each person is logged
 -- once, source legacy_migration. Returns what the batch did.
--- Beside signups and profile writes: the people who have a row are locked only for the writes,
--- and a value written since the batch planned stands (the legacy value becomes a conflict). Only
--- the last step, matching new people to accounts confirmed meanwhile, holds the adoption lock
--- that signups wait for (nura.legacy_adoption_lock). When people of the batch were adopted or
--- deleted meanwhile, or an account's row is busy at that step, it raises serialization_failure
--- (40001) or lock_not_available (55P03), and the runner runs the batch again.
+-- Beside signups and profile writes, it never waits for a row: the people who have one are
+-- locked only for the writes, without waiting, and a value written since the batch planned
+-- stands (the legacy value becomes a conflict). People it could not lock, or who were adopted,
+-- deleted or given a row meanwhile, are deferred: their rows stay unimported for the next run.
+-- Only the last step, matching new people to accounts confirmed meanwhile, holds the adoption
+-- lock that signups wait for (nura.legacy_adoption_lock).
 create or replace function nura.legacy_import_batch(p_batch integer)
 returns jsonb
 language plpgsql
@@ -23,10 +23,12 @@ declare
     v_more integer;
     v_match record;
     v_matched integer := 0;
+    v_deferred integer;
+    v_created_ids uuid[];
 begin
     drop table if exists pg_temp.legacy_batch, pg_temp.legacy_people, pg_temp.legacy_candidates,
         pg_temp.legacy_winners, pg_temp.legacy_values, pg_temp.legacy_entries, pg_temp.legacy_entry_winners,
-        pg_temp.legacy_lost, pg_temp.legacy_current, pg_temp.legacy_writes;
+        pg_temp.legacy_lost, pg_temp.legacy_current, pg_temp.legacy_writes, pg_temp.legacy_deferred;
     perform set_config('nura.in_legacy_batch', 'on', true);  -- this batch adopts its people itself
 
     create temp table legacy_batch on commit drop as
@@ -36,22 +38,19 @@ begin
                       where m.legacy_table = r.legacy_table and m.legacy_id = r.legacy_id
                         and m.row_digest is not distinct from r.row_digest);
 
-    -- accounts that confirmed an address since nura.legacy_prepare planned take its person over
+    -- accounts that confirmed an address since nura.legacy_prepare planned take over the person
+    -- planned as new with it (one with a row already, a tombstone included, stays who they are)
     with taken as (
         select distinct b.person_id as planned, a.id as account
         from legacy_batch b
         join auth.users a on a.email = b.email and not a.is_sso_user and a.deleted_at is null
                          and a.email_confirmed_at is not null and not a.is_anonymous
         where b.email is not null and b.person_id <> a.id
+          and not exists (select from public.users u where u.id = b.person_id)
     )
     update legacy_batch b set person_id = t.account from taken t where b.person_id = t.planned;
     analyze legacy_batch;
-
-    -- an account without its public.users row (drift) gets it first, from Auth
-    perform nura.create_users_from_auth(
-        array(select a from auth.users a
-              where a.id in (select b.person_id from legacy_batch b)
-                and not exists (select from public.users u where u.id = a.id)), 'reconcile');
+    create temp table legacy_deferred (person_id uuid primary key) on commit drop;
 
     create temp table legacy_people on commit drop as
     select b.person_id, max(b.email) as email, min(b.created_at) as created_at, count(*) as legacy_rows,
@@ -59,6 +58,11 @@ begin
            to_jsonb(u) as existing, u.deleted_at is not null as deleted
     from legacy_batch b left join public.users u on u.id = b.person_id
     group by b.person_id, u.id;
+    -- an account without its row (its sync failed meanwhile): reconcile makes it; a later run imports
+    insert into legacy_deferred
+    select p.person_id from legacy_people p
+    where p.existing is null and exists (select from auth.users a where a.id = p.person_id);
+    delete from legacy_people p using legacy_deferred d where d.person_id = p.person_id;
     analyze legacy_people;
 
     -- every value a field could take, the user row's own first (precedence 0)
@@ -142,21 +146,18 @@ begin
     group by w.person_id;
     analyze legacy_values;
 
-    -- The writes. The people who have a row are locked from here on, and their rows read again:
-    -- what was written since the plan is what they hold now.
-    perform from public.users u where u.id in (select p.person_id from legacy_people p where p.existing is not null)
-    order by u.id for update;
+    -- The writes. The people who have a row are locked from here on, without waiting for any
+    -- (one someone holds is deferred), and their rows read again: what was written since the
+    -- plan is what they hold now.
     create temp table legacy_current on commit drop as
-    select p.person_id, to_jsonb(u) as now
-    from legacy_people p join public.users u on u.id = p.person_id
-    where p.existing is not null;
-    if (select count(*) from legacy_current) < (select count(*) from legacy_people p where p.existing is not null)
-       or exists (select from legacy_current c join legacy_people p using (person_id)
-                  where c.now ->> 'deleted_at' is not null and not p.deleted) then
-        raise exception using errcode = 'serialization_failure',
-            message = 'people of this legacy batch were adopted or deleted since it planned',
-            hint = 'the batch is run again';
-    end if;
+    select l.id as person_id, to_jsonb(l) as now
+    from (select u.* from public.users u
+          where u.id in (select p.person_id from legacy_people p where p.existing is not null)
+          order by u.id for update skip locked) l;
+    insert into legacy_deferred  -- busy, adopted (their row has another id now) or deleted meanwhile
+    select p.person_id from legacy_people p left join legacy_current c using (person_id)
+    where p.existing is not null and (c.person_id is null or c.now ->> 'deleted_at' is not null and not p.deleted);
+    delete from legacy_people p using legacy_deferred d where d.person_id = p.person_id;
 
     -- a legacy value is written where the field still holds what the plan saw (empty, or a legacy
     -- person's is_active); where something was written since, that stands and the legacy value
@@ -191,20 +192,24 @@ begin
             from legacy_writes w where w.unchanged group by w.person_id) x
      where u.id = x.person_id;
 
-    -- new people (a row made for one meanwhile: run again)
-    insert into public.users (id, email, full_name, phone_number, privacy_settings, is_active, xp,
-                              current_streak, created_at, origin)
-    select p.person_id, p.email, w.full_name, w.phone_number, coalesce(w.privacy_settings::jsonb, '{}'),
-           coalesce(w.is_active::boolean, true), coalesce(w.xp::integer, 0), coalesce(w.current_streak::integer, 0),
-           coalesce(p.created_at, now()), 'legacy_migration'
-    from legacy_people p left join legacy_values w on w.person_id = p.person_id
-    where p.existing is null
-    on conflict (id) do nothing;
-    get diagnostics v_created = row_count;
-    if v_created < (select count(*) from legacy_people p where p.existing is null) then
-        raise exception using errcode = 'serialization_failure',
-            message = 'a row was made meanwhile for a person this legacy batch creates', hint = 'the batch is run again';
-    end if;
+    -- new people (one given a row meanwhile, by Auth under their id, is deferred)
+    with created as (
+        insert into public.users (id, email, full_name, phone_number, privacy_settings, is_active, xp,
+                                  current_streak, created_at, origin)
+        select p.person_id, p.email, w.full_name, w.phone_number, coalesce(w.privacy_settings::jsonb, '{}'),
+               coalesce(w.is_active::boolean, true), coalesce(w.xp::integer, 0), coalesce(w.current_streak::integer, 0),
+               coalesce(p.created_at, now()), 'legacy_migration'
+        from legacy_people p left join legacy_values w on w.person_id = p.person_id
+        where p.existing is null
+        on conflict (id) do nothing
+        returning id
+    )
+    select count(*), coalesce(array_agg(c.id), '{}') into v_created, v_created_ids from created c;
+    insert into legacy_deferred
+    select p.person_id from legacy_people p where p.existing is null and p.person_id <> all (v_created_ids);
+    delete from legacy_people p using legacy_deferred d where d.person_id = p.person_id;
+    delete from legacy_batch b using legacy_deferred d where d.person_id = b.person_id;
+    select count(*) into v_deferred from legacy_deferred;
 
     -- profiles: chat notification_prefs -> the chat profile's service_preferences, the columns
     -- of chat_users and voice_users beyond the seed's -> that profile's service_metadata; keys
@@ -310,9 +315,10 @@ begin
     where not p.deleted;
 
     -- The last step: accounts that confirmed a new person's address while this batch ran adopt
-    -- them. Signups wait for it (the adoption lock): either this sees their account, or they
-    -- see these people. An account's row is taken without waiting, as its sync may hold it while
-    -- it waits for this lock; busy, the batch is run again.
+    -- them, and adoptions of this batch's people that waited for it (a signup found the person
+    -- busy) are completed. Signups wait for this step (the adoption lock): either it sees their
+    -- account, or they see these people. An account's row is taken without waiting, as its sync
+    -- may hold it while it waits for this lock; busy, the adoption is recorded for reconcile.
     perform pg_catalog.pg_advisory_xact_lock(nura.legacy_adoption_lock());
     for v_match in
         select p.person_id, a.id as account
@@ -320,10 +326,15 @@ begin
         join auth.users a on a.email = p.email and not a.is_sso_user and a.deleted_at is null
                          and a.email_confirmed_at is not null and not a.is_anonymous
         where p.existing is null and p.email is not null
-        order by a.id
+        union
+        select b.person_id, b.account_id from nura.legacy_blocked_adoptions() b
+        join legacy_people p on p.person_id = b.person_id
+        order by 2
     loop
-        perform from public.users u where u.id = v_match.account for update nowait;
-        if nura.legacy_adopt_person(v_match.person_id, v_match.account, 'legacy_migration') = 'renamed' then
+        perform from public.users u where u.id = v_match.account for update skip locked;
+        if not found and exists (select from public.users u where u.id = v_match.account) then
+            perform nura.legacy_block_adoption(v_match.account, v_match.person_id, '55P03', 'the account''s row was busy');
+        elsif nura.legacy_adopt_person(v_match.person_id, v_match.account, 'legacy_migration') = 'renamed' then
             perform nura.apply_auth_user(null, (select a from auth.users a where a.id = v_match.account), 'reconcile');
         end if;
         v_matched := v_matched + 1;
@@ -337,7 +348,8 @@ begin
         'matched_to_auth', v_matched + (select count(*) from legacy_people p
                                         where exists (select from auth.users a where a.id = p.person_id)),
         'profiles', v_profiles,
-        'conflicts', v_conflicts);
+        'conflicts', v_conflicts,
+        'deferred', v_deferred);
 end
 $$;
 comment on function nura.legacy_import_batch(integer) is 'Legacy import: imports one batch of legacy people.';

@@ -98,6 +98,12 @@ begin
             group by legacy_id having count(*) > 1) d
      where r.legacy_table = 'custom_users' and r.legacy_id = d.legacy_id;
     analyze nura.legacy_rows;
+    -- an account among the people without its public.users row (its sync failed) gets it now,
+    -- from Auth, so that no batch makes a row beside the account's own sync
+    perform nura.create_users_from_auth(
+        array(select a from auth.users a
+              where a.id in (select r.person_id from nura.legacy_rows r)
+                and not exists (select from public.users u where u.id = a.id)), 'reconcile');
     return v_batches;
 end
 $$;

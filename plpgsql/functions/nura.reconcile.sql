@@ -24,13 +24,13 @@ declare
     v_only text[];
     v_blocked record;
 begin
-    perform nura.legacy_clear_abandoned();
-    -- Hold the missing users' auth rows before creating any of their rows: a hard delete of one
-    -- then waits for us instead of slipping between read and insert, and since we take these
-    -- locks before holding anything else, we never wait on a purge while it waits on us.
+    -- Hold the missing users' auth rows before creating any of their rows: a hard or soft delete
+    -- of one then waits for us instead of slipping between read and insert (and then tombstones
+    -- the row we made), and since we take these locks before holding anything else, we never
+    -- wait on a purge while it waits on us.
     perform from auth.users a
     where a.deleted_at is null and not exists (select from public.users u where u.id = a.id)
-    for key share of a;
+    for no key update of a;
     loop
         select array_agg(s.a order by (s.a).id) into v_batch
         from (select a from auth.users a
@@ -38,7 +38,7 @@ begin
                 and not exists (select from public.users u where u.id = a.id)
               order by a.id
               limit 5000
-              for key share of a) s;  -- held already, but for users who signed up since
+              for no key update of a) s;  -- held already, but for users who signed up since
         exit when v_batch is null;
         v_last := v_batch[cardinality(v_batch)].id;
         begin
@@ -89,7 +89,7 @@ begin
         end if;
     end loop;
     -- adoptions a foreign key held up: completed once it cascades
-    for v_blocked in select b.account_id, b.person_id from nura.legacy_adoptions_blocked b order by b.account_id loop
+    for v_blocked in select b.account_id, b.person_id from nura.legacy_blocked_adoptions() b order by b.account_id loop
         if nura.legacy_adopt_person(v_blocked.person_id, v_blocked.account_id, 'reconcile') is distinct from 'blocked' then
             delete from nura.legacy_adoptions_blocked b where b.account_id = v_blocked.account_id;
             v_repaired := v_repaired + 1;

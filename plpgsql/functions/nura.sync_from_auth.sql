@@ -40,12 +40,13 @@ begin
             v_old := jsonb_populate_record(null::auth.users, coalesce(p_old_record, p_record));
         else
             v_new := jsonb_populate_record(null::auth.users, p_record);
+            v_old := jsonb_populate_record(null::auth.users, p_old_record);  -- what the write changed
         end if;
     exception when data_exception or datatype_mismatch then
         perform nura.raise_error('PT400', 'the record is not an auth.users row', sqlerrm);
     end;
-    v_id := coalesce(v_new.id, v_old.id);
-    v_at := coalesce(v_new.updated_at, v_old.updated_at);
+    v_id := case when v_op = 'DELETE' then v_old.id else v_new.id end;
+    v_at := case when v_op = 'DELETE' then v_old.updated_at else v_new.updated_at end;
     if v_id is null then
         perform nura.raise_error('PT400', 'the record has no id');
     end if;
@@ -82,9 +83,12 @@ begin
         v_changes := nura.changed_fields(v_user.auth_fields, v_fields);
         perform nura.apply_auth_changes(v_new, v_changes, p_source, v_user.auth_fields is null);
         update public.users u set auth_fields = v_fields where u.id = v_id and u.auth_fields is distinct from v_fields;
+        if nura.legacy_adopts_on(case when v_user.auth_fields is not null then v_old end, v_new) then
+            perform nura.legacy_adopt(array[v_new], p_source);
+        end if;
     end if;
-    update public.users u set auth_updated_at = v_at
-    where u.id = v_id and v_at > coalesce(u.auth_updated_at, '-infinity');
+    update public.users u set auth_updated_at = v_at  -- a tombstone keeps no time of the person's
+    where u.id = v_id and u.deleted_at is null and v_at > coalesce(u.auth_updated_at, '-infinity');
     return (select to_jsonb(u) from public.users u where u.id = v_id);
 end
 $$;
