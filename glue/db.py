@@ -73,13 +73,18 @@ class Database:
 
     def healthy(self, timeout: float) -> bool:
         """Whether the database answers, from a check at most HEALTH_MAX_AGE_SECONDS old. One
-        caller checks; the callers meanwhile wait for its answer rather than open connections."""
-        with self._last_health_lock:
+        caller checks; the callers meanwhile wait for its answer (at most `timeout`, then it is
+        no) rather than open connections of their own."""
+        if not self._last_health_lock.acquire(timeout=timeout):
+            return False
+        try:
             last = self._last_health
             if last is None or time.monotonic() - last[0] >= HEALTH_MAX_AGE_SECONDS:
                 up = self.ping(timeout)
                 self._last_health = last = (time.monotonic(), up)
             return last[1]
+        finally:
+            self._last_health_lock.release()
 
     def ping(self, timeout: float) -> bool:
         """Whether the database answers, asked on a connection of its own: a pool busy with
@@ -98,6 +103,9 @@ class Database:
         try:
             with psycopg.connect(self.pool.conninfo, autocommit=True, prepare_threshold=None,
                                  connect_timeout=max(2, round(timeout)),  # libpq's minimum is 2
+                                 # a server gone silent mid-query (a half-open socket) ends it too
+                                 tcp_user_timeout=max(2000, round(timeout * 1000)), keepalives_idle=2,
+                                 keepalives_interval=1, keepalives_count=2,
                                  options="-c statement_timeout=2000", application_name=APPLICATION_NAME) as conn:
                 conn.execute("select 1")
         except psycopg.Error as e:

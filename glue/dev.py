@@ -63,6 +63,9 @@ def run_dev(data_dir: str | None, port: int) -> int:
     host, api_port = listen_address(None, None)
     cluster = LocalPostgres(root / "pgdata", port)
     started = not cluster.running()
+    if not started and cluster.listens_on_tcp():  # left running by an earlier release: take TCP away
+        cluster.stop()
+        started = True
     if started:
         cluster.start()
     try:

@@ -22,7 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
+import psycopg
+
 SUPERUSER = "supabase_admin"
+MAX_SOCKET_PATH = 107  # sockaddr_un's sun_path, less its terminating NUL
 
 
 class LocalPostgresError(RuntimeError):
@@ -37,6 +40,14 @@ def bindir() -> Path:
     if versions:
         return Path(versions[-1]).parent
     raise LocalPostgresError("no PostgreSQL server binaries found (pg_ctl is not on PATH nor in /usr/lib/postgresql)")
+
+
+def _give_to_postgres(path: Path) -> None:
+    try:
+        shutil.chown(path, "postgres", "postgres")
+    except LookupError:
+        raise LocalPostgresError("as root, the local PostgreSQL runs as the postgres OS user, and there is none "
+                                 "(install postgresql, or run as another user)") from None
 
 
 def free_port() -> int:
@@ -57,7 +68,7 @@ class LocalPostgres:
         `discard()` removes it."""
         base = Path(tempfile.mkdtemp(prefix="nura-pg-"))
         if os.geteuid() == 0:
-            shutil.chown(base, "postgres", "postgres")
+            _give_to_postgres(base)
         return cls(base / "pgdata", free_port(), settings)
 
     def discard(self) -> None:
@@ -88,10 +99,15 @@ class LocalPostgres:
     def init(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if self._as_root:
-            shutil.chown(self.data_dir, "postgres", "postgres")
+            _give_to_postgres(self.data_dir)
         os.chmod(self.data_dir, 0o700)
         self._run("initdb", "-D", str(self.data_dir), "-U", SUPERUSER, "--auth-local=trust", "--auth-host=reject",
                   "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions")
+
+    def listens_on_tcp(self) -> bool:
+        """Whether the running server (started by an earlier release) takes TCP connections."""
+        with psycopg.connect(self.url(), autocommit=True, connect_timeout=10) as conn:
+            return conn.execute("show listen_addresses").fetchone()[0] != ""
 
     def running(self) -> bool:
         return self.initialised() and self._run("pg_ctl", "-D", str(self.data_dir), "status", check=False) == 0
@@ -102,6 +118,10 @@ class LocalPostgres:
                 *(arg for setting in self.settings for arg in ("-c", setting))]
 
     def start(self) -> None:
+        socket_path = self.data_dir / f".s.PGSQL.{self.port}"
+        if len(str(socket_path).encode()) > MAX_SOCKET_PATH:
+            raise LocalPostgresError(f"the data folder's path is too long for PostgreSQL's socket ({socket_path}: "
+                                     f"at most {MAX_SOCKET_PATH} bytes): choose a shorter --data-dir")
         if not self.initialised():
             self.init()
         options = " ".join(shlex.quote(o) for o in self.server_options())

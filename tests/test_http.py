@@ -488,6 +488,15 @@ def test_healthz_answers_a_flood_of_probes_from_one_check_a_second(db, client):
     assert backends() <= 4 and db.one("select sum(numbackends) from pg_stat_database")[0] <= connections_before + 4
 
 
+def test_healthz_never_waits_longer_than_its_timeout_for_a_check_in_flight(db, client):
+    database = client.application.extensions["nura"].db
+    database._last_health = None
+    with database._last_health_lock:  # a check that hangs, holding the answer
+        started = time.monotonic()
+        response = client.get("/healthz")
+    assert response.status_code == 503 and time.monotonic() - started < 5
+
+
 def test_metrics_need_the_token_when_one_is_set(db):
     app = make_app(db, metrics_token="a-metrics-token")
     client = app.test_client()

@@ -7,6 +7,7 @@ import os
 import socket
 import stat
 import subprocess
+import sys
 
 import psycopg
 import pytest
@@ -30,3 +31,15 @@ def test_another_user_of_the_machine_cannot_reach_the_socket(cluster):
                            "-p", str(cluster.port), "-U", SUPERUSER, "-d", "postgres", "-c", "select 1"],
                           capture_output=True, text=True, timeout=30)
     assert done.returncode != 0 and "Permission denied" in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize("data_dir, message", [
+    ("/proc/no-such-folder/dev", "No such file or directory"),
+    ("/tmp/" + "d" * 90, "too long for PostgreSQL's socket"),
+])
+def test_dev_refuses_a_data_folder_it_cannot_use_in_one_line(data_dir, message):
+    done = subprocess.run([sys.executable, "-m", "glue.cli", "dev", "--data-dir", data_dir],
+                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    assert done.returncode != 0
+    assert done.stderr.startswith("nura-users: error: ") and done.stderr.count("\n") == 1, done.stderr
+    assert message in done.stderr

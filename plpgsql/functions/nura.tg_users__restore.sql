@@ -1,30 +1,23 @@
--- BEFORE INSERT on public.users, for rows that carry their own updated_at (a restore, or a copy
--- from another database; the sync's rows never do): a data-only restore brings auth.users back
--- first, and the sync makes each user's row from it; when that user's backed-up row arrives, it
--- replaces the row the sync made, with that sync's log rows (written in the same transaction,
--- so their created_at is the row's updated_at), as long as nothing else has touched the row.
--- Any other row with that id stands, and the insert fails on the key as it would without us.
+-- BEFORE INSERT on public.users, for rows that carry their own updated_at (a restore or a copy
+-- from another database; the sync's, the API's and the import's rows never do): when the row's
+-- id is a user the sync made from auth.users, a backup is being restored with our triggers on,
+-- so that the restored auth.users rows made their users first. Fails loudly, naming the
+-- procedure that works, rather than with a bare duplicate key that is easy to read past while
+-- the restore goes on without every profile field and most of the log.
 create or replace function nura.tg_users__restore()
 returns trigger
 language plpgsql
 set search_path = ''
 as $$
-declare
-    v_made public.users;
 begin
-    select * into v_made from public.users u where u.id = new.id for update;
-    if found and v_made.origin = 'supabase_auth' and v_made.deleted_at is null
-       and v_made.display_name is null and v_made.bio is null and v_made.privacy_settings = '{}'
-       and v_made.xp = 0 and v_made.current_streak = 0 and v_made.last_active_at is null
-       and not exists (select from public.user_service_profiles p where p.user_id = new.id)
-       and not exists (select from public.user_sync_logs l
-                       where l.user_id = new.id and l.created_at > v_made.updated_at) then
-        delete from public.user_sync_logs l
-         where l.user_id = new.id and l.source = 'supabase_auth' and l.created_at = v_made.updated_at;
-        delete from public.users u where u.id = new.id;
+    if exists (select from public.users u where u.id = new.id and u.origin = 'supabase_auth') then
+        perform nura.raise_error('23505',
+            format('nura-users: public.users %s was made by the sync from its auth.users row, restored before it', new.id),
+            'a data-only restore with our triggers on has every auth.users row make its user first, so the backed-up rows of public cannot go in',
+            'restore the data with triggers off (SET session_replication_role = replica, or pg_restore --disable-triggers), then run nura-users migrate');
     end if;
     return new;
 end
 $$;
-comment on function nura.tg_users__restore() is 'Trigger: a restored public.users row replaces the one the sync just made from its restored auth row.';
+comment on function nura.tg_users__restore() is 'Trigger: a restore with our triggers on fails loudly, naming the procedure that works.';
 revoke all on function nura.tg_users__restore() from public;
