@@ -191,3 +191,20 @@ def test_migrate_erases_the_tombstones_an_earlier_release_left(db, run):
     assert [log["sync_type"] for log in db.logs(uid)] == ["delete"]
     assert db.all("select * from public.user_service_profiles where user_id = %s", (uid,)) == []
     assert db.one("select convalidated from pg_constraint where conname = 'users_tombstone_holds_nothing_personal'")[0]
+
+
+def test_a_soft_delete_committing_while_reconcile_makes_the_users_row_still_tombstones_it(db):
+    uid = db.auth.email_signup("sam@example.com", {"full_name": "Sam Secret"})
+    with db.connect() as conn:  # its row went missing (drift)
+        conn.execute("delete from public.user_sync_logs where user_id = %s", (uid,))
+        conn.execute("delete from public.users where id = %s", (uid,))
+    reconciler = psycopg.connect(db.url())
+    reconciler.execute("select nura.reconcile()")  # made the row, not committed yet
+    deletion = threading.Thread(target=db.auth.soft_delete, args=(uid,))
+    deletion.start()
+    deletion.join(timeout=1)
+    assert deletion.is_alive()  # waits for reconcile rather than slipping past its row
+    reconciler.commit()
+    reconciler.close()
+    deletion.join(timeout=30)
+    _assert_nothing_personal(db, uid, "sam@example.com", "Sam Secret")
