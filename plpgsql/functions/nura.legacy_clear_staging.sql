@@ -5,15 +5,12 @@ create or replace function nura.legacy_clear_staging()
 returns void
 language plpgsql
 set search_path = ''
+set lock_timeout = '1s'  -- for this call only
 as $$
 begin
-    begin
-        perform pg_catalog.set_config('lock_timeout', '1s', true);
-        truncate nura.legacy_rows;
-    exception when lock_not_available then
-        delete from nura.legacy_rows;
-    end;
-    perform pg_catalog.set_config('lock_timeout', '0', true);
+    truncate nura.legacy_rows;
+exception when lock_not_available then
+    delete from nura.legacy_rows;
 end
 $$;
 comment on function nura.legacy_clear_staging() is 'Legacy import: empties the staged legacy rows.';
