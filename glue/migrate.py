@@ -24,8 +24,12 @@ from .resources import sql_dir
 
 # yoyo's bookkeeping tables live in their own schema, away from the API-exposed `public`.
 MIGRATIONS_SCHEMA = "nura_migrations"
-# plpgsql/ subfolders in the order they must be applied: views and triggers need the functions.
-PLPGSQL_KINDS = ("functions", "views", "triggers")
+# What a plpgsql/ file defines, by what it creates, in the order they are applied: views and
+# triggers need the functions (function bodies are checked at commit, so their order is free).
+_KINDS = (("function", re.compile(r"^create or replace function ", re.I | re.M)),
+          ("view", re.compile(r"^create or replace view ", re.I | re.M)),
+          ("trigger", re.compile(r"^select nura\.install_trigger\(", re.I | re.M)))
+RETIRED = "retired.sql"
 # The upgrade waits this long for a lock (a long query holding a table), then gives it up and
 # tries again, so signups never queue behind it for longer; after LOCK_ATTEMPTS it fails.
 LOCK_TIMEOUT = "2s"
@@ -61,15 +65,26 @@ def _backend(url: str):
     return get_backend(yoyo_url(url, MIGRATIONS_SCHEMA))
 
 
+def _kind(path: Path) -> str:
+    text = path.read_text()
+    for kind, creates in _KINDS:
+        if creates.search(text):
+            return kind
+    raise MigrateError(f"plpgsql/{path.relative_to(sql_dir('plpgsql'))} defines no function, view or trigger")
+
+
 def plpgsql_files() -> list[Path]:
-    """Every definition, then retired.sql: what they replace is dropped in the same transaction."""
+    """Every definition in plpgsql/ (any folder), functions first, then views, then triggers, and
+    retired.sql last: what they replace is dropped in the same transaction."""
     root = sql_dir("plpgsql")
-    return [f for kind in PLPGSQL_KINDS for f in sorted((root / kind).glob("*.sql"))] + [root / "retired.sql"]
+    definitions = sorted(f for f in root.rglob("*.sql") if f.name != RETIRED)
+    order = [kind for kind, _ in _KINDS]
+    return sorted(definitions, key=lambda f: order.index(_kind(f))) + [root / RETIRED]
 
 
 def trigger_names() -> list[str]:
     """Our triggers on auth.users (the ones Supabase's tools can drop, which `status` reports)."""
-    return [f.stem.split(".")[-1] for f in sorted((sql_dir("plpgsql") / "triggers").glob("auth.users.*.sql"))]
+    return sorted(f.stem.split(".")[-1] for f in sql_dir("plpgsql").rglob("auth.users.*.sql"))
 
 
 def _require_auth_users(conn: psycopg.Connection) -> None:
@@ -125,7 +140,7 @@ def _apply(backend, pending, files: list[Path]) -> None:
             except psycopg.errors.LockNotAvailable:
                 raise
             except psycopg.Error as e:
-                raise MigrateError(f"{f.parent.name}/{f.name}: {e.diag.message_primary or e}") from e
+                raise MigrateError(f"plpgsql/{f.relative_to(sql_dir('plpgsql'))}: {e.diag.message_primary or e}") from e
 
 
 _ERASURE_CHECK = "users_tombstone_holds_nothing_personal"
