@@ -200,8 +200,8 @@ def test_works_installed_from_a_wheel_in_any_directory(bare_db, tmp_path):
     [wheel] = tmp_path.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "glue/sql/migrations/0001.nura-core.rollback.sql" in names
-    assert "glue/sql/plpgsql/triggers/auth.users.tg_auth_users__sync_insert.sql" in names
-    assert "glue/routes/users.py" in names and "glue/sql/plpgsql/views/nura.user_counts.sql" in names
+    assert "glue/sql/plpgsql/sync/auth.users.tg_auth_users__sync_insert.sql" in names
+    assert "glue/routes/users.py" in names and "glue/sql/plpgsql/service_api/nura.user_counts.sql" in names
     # the dev console, and the JS client it serves
     assert {"glue/console/static/index.html", "glue/console/client/index.js", "glue/console/client/react.js"} <= set(names)
     site = tmp_path / "site"
