@@ -30,8 +30,8 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from glue import migrate as installer
-from glue import supabase_standin
-from glue.localpg import LocalPostgres, free_port
+from glue.dev import supabase_standin
+from glue.dev.localpg import LocalPostgres, free_port
 from lookup_bench import run  # the 16-thread floor loop: p50, p99, calls/s
 
 USERS = 10_000

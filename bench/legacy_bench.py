@@ -19,8 +19,8 @@ import time
 import psycopg
 
 from glue import migrate as installer
-from glue import supabase_standin
-from glue.localpg import LocalPostgres
+from glue.dev import supabase_standin
+from glue.dev.localpg import LocalPostgres
 
 GENERATE = """
 -- N people: chat rows for 60%, voice rows for 50% (40% of them chat people too), which makes 90%

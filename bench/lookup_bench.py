@@ -22,9 +22,9 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from glue import migrate as installer
-from glue import supabase_standin
+from glue.dev import supabase_standin
 from glue.client import NuraClient
-from glue.localpg import LocalPostgres, bindir
+from glue.dev.localpg import LocalPostgres, bindir
 
 USERS = 100_000
 BATCH = 10_000

@@ -21,8 +21,8 @@ from pathlib import Path
 import psycopg
 
 from glue import migrate as installer
-from glue import supabase_standin
-from glue.localpg import LocalPostgres, bindir
+from glue.dev import supabase_standin
+from glue.dev.localpg import LocalPostgres, bindir
 
 HERE = Path(__file__).resolve().parent
 SEED_USERS = 10_000

@@ -12,7 +12,7 @@ import argparse
 import psycopg
 from sync_bench import ab_medians, pgbench, prepare
 
-from glue.localpg import LocalPostgres
+from glue.dev.localpg import LocalPostgres
 from glue.resources import sql_dir
 
 FUNCTION = sql_dir("plpgsql") / "functions" / "nura.tg_auth_users__sync.sql"

@@ -12,8 +12,8 @@ from yoyo import exceptions as yoyo_errors
 
 from . import migrate as installer
 from .legacy import LEGACY_TABLES, import_legacy, repoint_legacy, switch_legacy, verify_legacy
-from .config import ConfigError, database_url, listen_address, migrate_database_url, port_number
-from .localpg import LocalPostgresError
+from .config import database_url, listen_address, migrate_database_url, port_number
+from .errors import OperatorError
 
 
 class _Parser(argparse.ArgumentParser):
@@ -116,7 +116,7 @@ def _legacy_repoint(args) -> int:
 
 
 def _serve(args) -> int:
-    from .serve import serve
+    from .api.serve import serve
 
     host, port = listen_address(args.host, args.port)
     return serve(host, port)
@@ -196,7 +196,7 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return args.run(args)
-    except (ConfigError, installer.MigrateError, LocalPostgresError) as e:
+    except OperatorError as e:
         message = str(e)
     except yoyo_errors.LockTimeout:
         message = (f"another migrate holds the lock (or one was killed mid-run): if none is running, "

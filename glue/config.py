@@ -7,8 +7,10 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from .errors import OperatorError
 
-class ConfigError(RuntimeError):
+
+class ConfigError(OperatorError):
     pass
 
 

@@ -15,7 +15,7 @@ from typing import Callable
 import psycopg
 from psycopg import errors as pg_errors
 
-from .migrate import MigrateError
+from .errors import OperatorError
 
 LEGACY_TABLES = ("chat_users", "voice_users", "custom_users")
 MAX_CONNECTIONS = 4
@@ -33,7 +33,7 @@ def import_legacy(url: str, *, batch_size: int, dry_run: bool,
     totals: Counter = Counter({name: 0 for name in COUNTS})
     with psycopg.connect(url, prepare_threshold=None, autocommit=True) as conn:
         if not conn.execute(_IMPORT_LOCK).fetchone()[0]:
-            raise MigrateError("another legacy import is running on this database")
+            raise OperatorError("another legacy import is running on this database")
         # The staged rows are a copy of every legacy row, personal data included: they live only
         # while the import runs, and go however it ends (the next import or `nura-users
         # reconcile` clears what a killed one left).
@@ -146,14 +146,14 @@ def repoint_legacy(url: str, target: str, *, back: bool) -> int | None:
     nothing to do."""
     *table, column = target.split(".")
     if len(table) not in (1, 2) or not all(table) or not column:
-        raise MigrateError(f"not TABLE.COLUMN: {target!r}")
+        raise OperatorError(f"not TABLE.COLUMN: {target!r}")
     schema, name = table if len(table) == 2 else ("public", table[0])
     with psycopg.connect(url, prepare_threshold=None) as conn:
         conn.execute(_LOCK_TIMEOUT)
         relation = conn.execute("select to_regclass(format('%%I.%%I', %s::text, %s::text))::text",
                                 (schema, name)).fetchone()[0]
         if relation is None:
-            raise MigrateError(f"no table {schema}.{name}")
+            raise OperatorError(f"no table {schema}.{name}")
         return conn.execute("select nura.legacy_repoint(%s::regclass, %s, %s)", (relation, column, back)).fetchone()[0]
 
 

@@ -20,6 +20,8 @@ from psycopg.rows import dict_row
 from yoyo import get_backend, read_migrations
 
 from .config import yoyo_url
+from .errors import OperatorError
+from .legacy import legacy_state
 from .resources import sql_dir
 
 # yoyo's bookkeeping tables live in their own schema, away from the API-exposed `public`.
@@ -36,7 +38,7 @@ LOCK_TIMEOUT = "2s"
 LOCK_ATTEMPTS = 30
 
 
-class MigrateError(RuntimeError):
+class MigrateError(OperatorError):
     pass
 
 
@@ -228,7 +230,5 @@ def status(url: str) -> Status:
             cur = conn.cursor(row_factory=dict_row)
             result.sync_metrics = cur.execute("select * from nura.sync_metrics order by source").fetchall()
             if conn.execute("select to_regclass('nura.legacy_repoints') is not null").fetchone()[0]:
-                from .legacy import legacy_state  # it imports this module
-
                 result.legacy = legacy_state(conn)
     return result

@@ -18,8 +18,8 @@ from pytest_postgresql.janitor import DatabaseJanitor
 
 from glue import cli
 from glue import migrate as installer
-from glue import supabase_standin
-from glue.localpg import SUPERUSER, LocalPostgres
+from glue.dev import supabase_standin
+from glue.dev.localpg import SUPERUSER, LocalPostgres
 
 # track_functions lets tests see which path (set-based or row by row) the sync took.
 FAST_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200",

@@ -9,7 +9,7 @@ import time
 
 import psycopg
 
-from glue.localpg import LocalPostgres, bindir
+from glue.dev.localpg import LocalPostgres, bindir
 
 
 def postmaster(pg: LocalPostgres, settings: tuple[str, ...] = ()) -> subprocess.Popen:

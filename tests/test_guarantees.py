@@ -20,8 +20,8 @@ from collections import Counter, defaultdict
 import psycopg
 
 from glue.client import NuraClient
-from glue.localpg import LocalPostgres
-from glue.supabase_standin import AuthServer, access_token, install
+from glue.dev.localpg import LocalPostgres
+from glue.dev.supabase_standin import AuthServer, access_token, install
 from glue import migrate as installer
 from tests.pgkill import kill_server, postmaster
 from tests.test_serve import SECRET, Server

@@ -18,7 +18,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from glue import create_app
 from glue.config import ApiSettings
-from glue.supabase_standin import access_token
+from glue.dev.supabase_standin import access_token
 
 SECRET = "test-jwt-secret-that-is-long-enough-for-hs256"
 WEBHOOK_SECRET = "test-webhook-secret"
@@ -631,7 +631,7 @@ def test_methods_a_client_makes_up_do_not_become_metric_labels(db, client):
 
 
 def test_keys_rotated_at_the_endpoint_are_picked_up_and_an_outage_keeps_the_last_ones(db, jwks, monkeypatch):
-    from glue.tokens import SigningKeys
+    from glue.api.tokens import SigningKeys
 
     app = make_app(db, jwt_secret=None, jwks_url=jwks.url)
     client = app.test_client()

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from glue.localpg import free_port
+from glue.dev.localpg import free_port
 
 from .test_serve import Server, _raw, _request
 

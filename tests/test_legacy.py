@@ -13,8 +13,8 @@ import psycopg
 import pytest
 
 from glue import migrate as installer
-from glue import supabase_standin
-from glue.localpg import LocalPostgres
+from glue.dev import supabase_standin
+from glue.dev.localpg import LocalPostgres
 from glue.legacy import import_legacy, verify_legacy
 from tests import legacy_data
 from tests.conftest import FAST_SETTINGS

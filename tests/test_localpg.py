@@ -12,7 +12,7 @@ import sys
 import psycopg
 import pytest
 
-from glue.localpg import SUPERUSER, bindir
+from glue.dev.localpg import SUPERUSER, bindir
 
 
 def test_no_tcp_address_is_listened_on(cluster):

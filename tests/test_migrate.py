@@ -201,21 +201,22 @@ def test_works_installed_from_a_wheel_in_any_directory(bare_db, tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "glue/sql/migrations/0001.nura-core.rollback.sql" in names
     assert "glue/sql/plpgsql/sync/auth.users.tg_auth_users__sync_insert.sql" in names
-    assert "glue/routes/users.py" in names and "glue/sql/plpgsql/service_api/nura.user_counts.sql" in names
+    assert "glue/api/routes/users.py" in names and "glue/sql/plpgsql/service_api/nura.user_counts.sql" in names
     # the dev console, and the JS client it serves
-    assert {"glue/console/static/index.html", "glue/console/client/index.js", "glue/console/client/react.js"} <= set(names)
+    assert {"glue/dev/console/static/index.html", "glue/dev/console/client/index.js",
+            "glue/dev/console/client/react.js"} <= set(names)
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(site), "DATABASE_URL": bare_db.url()}
-    done = subprocess.run([sys.executable, "-c", "import glue.cli, glue.app, glue.resources, sys;"
-                           " print(glue.cli.__file__); print(glue.resources.client_dir());"
+    done = subprocess.run([sys.executable, "-c", "import glue.cli, glue.api.app, glue.dev.console, sys;"
+                           " print(glue.cli.__file__); print(glue.dev.console.client_dir());"
                            " sys.exit(glue.cli.main(['migrate']))"],
                           capture_output=True, text=True, cwd=elsewhere, env=env)
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(str(site))
-    assert done.stdout.splitlines()[1] == str(site / "glue" / "console" / "client")
+    assert done.stdout.splitlines()[1] == str(site / "glue" / "dev" / "console" / "client")
     assert bare_db.one("select to_regclass('public.users') is not null")[0]
 
 

@@ -10,7 +10,7 @@ import psycopg
 import pytest
 
 from glue import migrate as installer
-from glue.localpg import SUPERUSER, bindir
+from glue.dev.localpg import SUPERUSER, bindir
 
 TABLES = ("public.users", "public.user_service_profiles", "public.user_sync_logs", "auth.users")
 

@@ -18,8 +18,8 @@ import urllib.request
 import pytest
 
 from glue import cli
-from glue.localpg import free_port
-from glue.supabase_standin import access_token
+from glue.dev.localpg import free_port
+from glue.dev.supabase_standin import access_token
 
 SECRET = "serve-test-jwt-secret-long-enough-for-hs256"
 

@@ -13,7 +13,7 @@ from flask import Flask, current_app, g, request
 from flask_cors import CORS
 
 from . import errors
-from .config import ApiSettings
+from ..config import ApiSettings
 from .db import Database
 from .inputs import MAX_BODY_BYTES, TRACE_HEADERS
 from .metrics import Metrics

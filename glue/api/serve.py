@@ -21,7 +21,7 @@ import threading
 
 import psycopg
 
-from .config import ApiSettings, ConfigError
+from ..config import ApiSettings, ConfigError
 
 # Eight threads keep one worker's interpreter busy without fighting over its lock; more measured
 # slower (bench/http_bench.py).
@@ -130,7 +130,7 @@ def _check_free(host: str, port: int) -> None:
         raise ConfigError(f"cannot listen on {host}:{port}: {e.strerror}") from None
 
 
-def serve(host: str, port: int, *, workers: int | None = None, app: str = "glue.serve:worker_app") -> int:
+def serve(host: str, port: int, *, workers: int | None = None, app: str = "glue.api.serve:worker_app") -> int:
     """Serves `app` (a factory each worker calls) until SIGINT/SIGTERM, configured from the
     environment (which the workers read too)."""
     from granian.constants import Interfaces

@@ -2,7 +2,7 @@
 data folder, the Supabase-shaped `auth` stand-in, migrations, demo users signed up the way
 Supabase Auth signs them up (so the real triggers run), and the API on HOST:PORT (127.0.0.1:8000),
 its tokens signed with a development secret kept in the data folder, with the dev console
-(glue.console) at `/`."""
+(glue.dev.console) at `/`. Nothing in production imports this package."""
 
 from __future__ import annotations
 
@@ -13,12 +13,12 @@ from pathlib import Path
 
 import psycopg
 
-from . import migrate as installer
+from .. import migrate as installer
+from ..api.serve import serve
+from ..config import listen_address
 from . import supabase_standin
-from .config import listen_address
 from .console import is_loopback
 from .localpg import LocalPostgres
-from .serve import serve
 
 DBNAME = "nura"
 DEMO_USERS = (
@@ -95,7 +95,7 @@ def run_dev(data_dir: str | None, port: int) -> int:
         os.environ.update(DATABASE_URL=owner_url, SUPABASE_JWT_SECRET=secret)
         for name in ("SUPABASE_JWKS_URL", "SUPABASE_JWT_ISSUER"):
             os.environ.pop(name, None)
-        return serve(host, api_port, workers=1, app="glue.console:worker_app")
+        return serve(host, api_port, workers=1, app="glue.dev.console:worker_app")
     finally:
         if started:
             cluster.stop()

@@ -24,11 +24,13 @@ from urllib.parse import urlencode
 
 import psycopg
 
+from ..errors import OperatorError
+
 SUPERUSER = "supabase_admin"
 MAX_SOCKET_PATH = 107  # sockaddr_un's sun_path, less its terminating NUL
 
 
-class LocalPostgresError(RuntimeError):
+class LocalPostgresError(OperatorError):
     pass
 
 

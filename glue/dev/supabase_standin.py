@@ -19,9 +19,13 @@ import psycopg
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from .resources import standin_sql
+from pathlib import Path
 
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
+
+
+def standin_sql(name: str) -> str:
+    return (Path(__file__).resolve().parent / "standin" / name).read_text()
 
 
 def install(superuser_url: str, dbname: str) -> None:

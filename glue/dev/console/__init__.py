@@ -14,6 +14,7 @@ import ipaddress
 import re
 import secrets
 import time
+from pathlib import Path
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -21,9 +22,8 @@ import psycopg
 from flask import Blueprint, Flask, current_app, request, send_from_directory
 from psycopg.conninfo import make_conninfo
 
-from ..errors import ApiError
-from ..inputs import json_object
-from ..resources import client_dir
+from ...api.errors import ApiError
+from ...api.inputs import json_object
 from ..supabase_standin import AuthServer, access_token
 
 bp = Blueprint("console", __name__, static_folder="static", static_url_path="/console/static")
@@ -32,9 +32,19 @@ LOG_ROWS = 20
 EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]+\.[^@\s]+")
 
 
+def client_dir() -> Path:
+    """The JS client's ES modules (clients/js/src), which the console serves to its page: inside
+    the package when installed from a wheel, else the checkout's."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "client", here.parents[2] / "clients" / "js" / "src"):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError("the JS client (clients/js/src) is not installed with this package")
+
+
 def worker_app() -> Flask:
     """What `nura-users dev` serves: the API, and this console."""
-    from ..serve import worker_app as api_app
+    from ...api.serve import worker_app as api_app
 
     app = api_app()
     app.register_blueprint(bp)
