@@ -3,7 +3,6 @@ a log row holds only the keys that changed, and no timestamp can freeze a user's
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta, timezone
 
 import psycopg

@@ -14,7 +14,7 @@ import pytest
 from psycopg.types.json import Jsonb
 
 from glue.legacy import import_legacy
-from tests import legacy_data
+from tests.support import legacy_data
 
 # What a tombstone may still hold: its id, where it came from, and when it existed.
 BOOKKEEPING = {"id", "origin", "created_at", "updated_at", "deleted_at", "is_active"}
@@ -132,14 +132,8 @@ def test_a_failed_import_leaves_no_staged_rows(legacy_db):
     with db.connect() as conn:
         legacy_data.load(conn, legacy_data.messy(seed=5, people=60, auth_emails=[]))
 
-    class Crash(Exception):
-        pass
-
-    def crash(done, batches, counts):
-        raise Crash
-
-    with pytest.raises(Crash):
-        import_legacy(db.url(), batch_size=10, dry_run=False, progress=crash)
+    with pytest.raises(legacy_data.Interrupted):
+        import_legacy(db.url(), batch_size=10, dry_run=False, progress=legacy_data.interrupt_after(1))
     assert db.one("select count(*) from nura.legacy_rows")[0] == 0
 
 

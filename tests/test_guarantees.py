@@ -23,14 +23,13 @@ from glue.client import NuraClient
 from glue.dev.localpg import LocalPostgres
 from glue.dev.supabase_standin import AuthServer, access_token, install
 from glue import migrate as installer
-from tests.pgkill import kill_server, postmaster
-from tests.test_serve import SECRET, Server
+from tests.support.pgkill import kill_server, postmaster
+from tests.support.http import SECRET, WEBHOOK_SECRET, Server, make_app, scraped_metrics, webhook_event
 
 FULL = os.environ.get("NURA_GUARANTEES") == "full"
 LOAD_SECONDS = 60 if FULL else 6
 CLIENTS = 16
 USERS = 100
-WEBHOOK_SECRET = "guarantees-webhook-secret"
 PROFILE_FIELDS = ("full_name", "display_name", "bio")
 OBJECT_FIELDS = ("privacy_settings", "chat.service_preferences")  # logged as the keys that changed
 
@@ -108,9 +107,9 @@ def test_mixed_load_on_a_hundred_users_loses_and_breaks_nothing(db):
                             xp[user] += points
                         status = 200
                     else:
-                        status, _ = api.call("POST", "/webhooks/supabase-auth", {
-                            "type": "UPDATE", "table": "users", "schema": "auth",
-                            "record": db.auth_row(user), "old_record": None}, {"X-Webhook-Secret": WEBHOOK_SECRET})
+                        status, _ = api.call("POST", "/webhooks/supabase-auth",
+                                             webhook_event(db.auth_row(user), None, "UPDATE"),
+                                             {"X-Webhook-Secret": WEBHOOK_SECRET})
                 except Exception as e:  # noqa: BLE001 - every failure is the finding
                     with lock:
                         failures.append((op, repr(e)))
@@ -278,8 +277,6 @@ FAULTS = {  # what nobody planned for, and how it is taken away again
 
 
 def test_unplanned_sync_failures_never_stop_signups_show_in_metrics_and_reconcile_repairs_them(db):
-    from tests.test_http import _metrics, make_app
-
     app = make_app(db)
     app.extensions["nura"].metrics.database.interval = 1
     client = app.test_client()
@@ -302,7 +299,7 @@ def test_unplanned_sync_failures_never_stop_signups_show_in_metrics_and_reconcil
         assert {t for t, _ in errors} == {"create", "update"}
         assert all(e[5] == ":" and "Doomed" not in e and "@" not in e for _, e in errors)  # a SQLSTATE, no values
         deadline = time.time() + 10
-        while _metrics(client).get('nura_sync_events_total{outcome="failed",source="supabase_auth"}', 0) < failed:
+        while scraped_metrics(client).get('nura_sync_events_total{outcome="failed",source="supabase_auth"}', 0) < failed:
             assert time.time() < deadline, "the failures never reached /metrics"
             time.sleep(0.2)
         assert {p for _, p, _ in db.drift()} == {"missing", "failed"}  # a profile field is never drift

@@ -16,13 +16,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from glue import create_app
 from glue.config import ApiSettings
 from glue.dev.supabase_standin import access_token
+from tests.support.http import (ORIGIN, SECRET, WEBHOOK_SECRET, assert_error, bearer, make_app, scraped_metrics,
+                                webhook_event)
 
-SECRET = "test-jwt-secret-that-is-long-enough-for-hs256"
-WEBHOOK_SECRET = "test-webhook-secret"
-ORIGIN = "https://app.example.com"
 
 
 class Jwks:
@@ -69,15 +67,6 @@ def jwks():
     endpoint.server.shutdown()
 
 
-def make_app(db, **overrides):
-    settings = dict(database_url=db.url("postgres"), jwt_secret=SECRET, webhook_secret=WEBHOOK_SECRET,
-                    cors_origins=(ORIGIN,))
-    settings.update(overrides)
-    app = create_app(ApiSettings(**settings), pool_size=4)
-    app.testing = True
-    return app
-
-
 @pytest.fixture
 def app(db):
     app = make_app(db)
@@ -90,21 +79,11 @@ def client(app):
     return app.test_client()
 
 
-def bearer(user_id: str, **claims) -> dict:
-    return {"Authorization": f"Bearer {access_token(SECRET, user_id, **claims)}"}
-
-
 def state(db, user_id: str) -> tuple:
     """Everything a request could change for a user: their row, service profiles and log."""
     return (db.user(user_id),
             db.all("select * from public.user_service_profiles where user_id = %s order by service_type", (user_id,)),
             db.all("select count(*) from public.user_sync_logs where user_id = %s", (user_id,)))
-
-
-def assert_error(response, status: int, code: str) -> None:
-    assert response.status_code == status, response.get_data(as_text=True)
-    body = response.get_json()
-    assert body["success"] is False and body["code"] == code and body["error"], body
 
 
 # --- the routes ----------------------------------------------------------------------------------
@@ -130,28 +109,29 @@ def test_me_is_404_before_the_user_is_synced_and_after_deletion(db, client):
         assert_error(client.post("/api/users/sync", json={"full_name": "Back"}, headers=bearer(uid)), 404, "PT404")
 
 
-def test_profile_update_with_etags(db, client):
+@pytest.mark.parametrize("if_match, status, code, bio", [
+    (lambda old, current: current, 200, None, "written"),  # the ETag of the profile shown
+    (lambda old, current: old, 412, "PT412", "one"),  # changed since it was read
+    (lambda old, current: f"{old}, {current}", 200, None, "written"),  # several: the current one among them
+    (lambda old, current: f"W/{current}", 412, "stale", "one"),  # weak ETags name no profile
+    (lambda old, current: "*", 200, None, "written"),  # any current profile
+    (lambda old, current: None, 200, None, "written"),  # no If-Match: the last write wins
+], ids=["current", "stale", "several", "weak", "star", "none"])
+def test_profile_update_with_etags(db, client, if_match, status, code, bio):
     uid = db.auth.email_signup("etag@example.com")
-    etag = client.get("/api/users/me", headers=bearer(uid)).headers["ETag"]
-    response = client.put("/api/users/profile", json={"bio": "one", "display_name": "E"},
-                          headers={**bearer(uid), "If-Match": etag})
-    assert response.status_code == 200 and response.get_json()["user"]["bio"] == "one"
-    new_etag = response.headers["ETag"]
-    assert new_etag != etag
+    old = client.get("/api/users/me", headers=bearer(uid)).headers["ETag"]
+    current = client.put("/api/users/profile", json={"bio": "one"}, headers={**bearer(uid), "If-Match": old}).headers["ETag"]
+    assert current != old
     before = state(db, uid)
-    assert_error(client.put("/api/users/profile", json={"bio": "stale"}, headers={**bearer(uid), "If-Match": etag}),
-                 412, "PT412")
-    assert state(db, uid) == before
-    # several ETags: fine if the current one is among them
-    response = client.put("/api/users/profile", json={"bio": "two"},
-                          headers={**bearer(uid), "If-Match": f'{etag}, {new_etag}'})
-    assert response.status_code == 200
-    assert_error(client.put("/api/users/profile", json={"bio": "x"}, headers={**bearer(uid), "If-Match": f"W/{etag}"}),
-                 412, "stale")
-    assert client.put("/api/users/profile", json={"bio": "star"}, headers={**bearer(uid), "If-Match": "*"}).status_code == 200
-    # without If-Match the last write wins
-    assert client.put("/api/users/profile", json={"bio": "last"}, headers=bearer(uid)).get_json()["user"]["bio"] == "last"
-    assert db.user(uid)["bio"] == "last"
+    precondition = if_match(old, current)
+    response = client.put("/api/users/profile", json={"bio": "written"},
+                          headers={**bearer(uid), **({"If-Match": precondition} if precondition else {})})
+    if code:
+        assert_error(response, status, code)
+        assert state(db, uid) == before
+    else:
+        assert response.status_code == 200 and response.headers["ETag"] not in (old, current)
+    assert db.user(uid)["bio"] == bio
 
 
 @pytest.mark.parametrize("if_match", ['""', '"", W/"x"', 'W/""', ","])
@@ -233,8 +213,7 @@ def test_service_profiles(db, client):
 # --- webhooks ------------------------------------------------------------------------------------
 
 def _hook(client, record, old_record, op, secret=WEBHOOK_SECRET, **overrides):
-    payload = {"type": op, "table": "users", "schema": "auth", "record": record, "old_record": old_record}
-    payload.update(overrides)
+    payload = webhook_event(record, old_record, op, **overrides)
     headers = {"X-Webhook-Secret": secret} if secret is not None else {}
     return client.post("/webhooks/supabase-auth", json=payload, headers=headers)
 
@@ -305,8 +284,8 @@ def _forged(payload: dict, header: dict, signature: bytes = b"") -> str:
                      b64(signature).decode()])
 
 
-def test_token_attacks_get_401(db, client, jwks):
-    uid = db.auth.email_signup("victim@example.com")
+def _token_attacks(uid: str, jwks) -> dict[str, str | None]:
+    """Authorization headers that must not pass, by name."""
     now = int(time.time())
     good = access_token(SECRET, uid)
     header, payload, signature = good.split(".")
@@ -336,12 +315,25 @@ def test_token_attacks_get_401(db, client, jwks):
         "HS256 signed with the JWKS public key": f"Bearer {_hs256_with(jwks.public_pem(), uid)}",
         "ES256 when only HS256 is configured": f"Bearer {jwks.token(uid)}",
     }
+    assert tuple(attacks) == TOKEN_ATTACKS
+    return attacks
+
+
+TOKEN_ATTACKS = ("no header", "not bearer", "empty bearer", "garbage", "expired", "no exp", "not yet valid",
+                 "wrong audience", "wrong secret", "alg none", "alg None", "tampered payload", "anon key",
+                 "service_role key", "sub not a uuid", "HS256 signed with the JWKS public key",
+                 "ES256 when only HS256 is configured")
+
+
+@pytest.mark.parametrize("attack", TOKEN_ATTACKS)
+def test_token_attacks_get_401(db, client, jwks, attack):
+    uid = db.auth.email_signup("victim@example.com")
+    authorization = _token_attacks(uid, jwks)[attack]
     before = state(db, uid)
-    for name, authorization in attacks.items():
-        headers = {} if authorization is None else {"Authorization": authorization}
-        response = client.put("/api/users/profile", json={"bio": "pwned"}, headers=headers)
-        assert_error(response, 401, "invalid_token")
-        assert "Bearer" in response.headers.get("WWW-Authenticate", ""), name
+    response = client.put("/api/users/profile", json={"bio": "pwned"},
+                          headers={} if authorization is None else {"Authorization": authorization})
+    assert_error(response, 401, "invalid_token")
+    assert "Bearer" in response.headers.get("WWW-Authenticate", "")
     assert state(db, uid) == before
 
 
@@ -520,12 +512,6 @@ def test_a_down_database_is_503_for_api_calls(db):
         app.extensions["nura"].close()
 
 
-def _metrics(client) -> dict[str, float]:
-    text = client.get("/metrics").get_data(as_text=True)
-    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-            if line and not line.startswith("#")}
-
-
 def test_metrics_are_nura_named_and_read_from_the_database_on_a_schedule(db):
     app = make_app(db)
     app.extensions["nura"].metrics.database.interval = 2
@@ -533,22 +519,22 @@ def test_metrics_are_nura_named_and_read_from_the_database_on_a_schedule(db):
     try:
         uid = db.auth.email_signup("metric@example.com")
         client.get("/api/users/me", headers=bearer(uid))
-        first = _metrics(client)
+        first = scraped_metrics(client)
         assert all(name.startswith("nura_") for name in first)
         assert first['nura_sync_events_total{outcome="succeeded",source="supabase_auth"}'] == 1
         assert first['nura_users{origin="supabase_auth",state="live"}'] == 1
         assert first['nura_drift_problems{problem="missing"}'] == 0
         assert first['nura_http_request_duration_seconds_count{method="GET",route="/api/users/me",status="200"}'] == 1
-        assert _metrics(client)["nura_database_metrics_read_timestamp_seconds"] == \
+        assert scraped_metrics(client)["nura_database_metrics_read_timestamp_seconds"] == \
             first["nura_database_metrics_read_timestamp_seconds"]  # a scrape does not read the database
         with db.connect() as conn:
             conn.execute("delete from public.users where id = %s", (uid,))
             conn.execute("alter table auth.users disable trigger tg_auth_users__sync_update")
         deadline = time.time() + 10
-        while _metrics(client)['nura_drift_problems{problem="missing"}'] != 1:
+        while scraped_metrics(client)['nura_drift_problems{problem="missing"}'] != 1:
             assert time.time() < deadline, "the schedule never read the drift"
             time.sleep(0.1)
-        assert _metrics(client)['nura_drift_problems{problem="trigger_missing"}'] == 1
+        assert scraped_metrics(client)['nura_drift_problems{problem="trigger_missing"}'] == 1
     finally:
         app.extensions["nura"].close()
 
@@ -666,7 +652,7 @@ def test_keys_rotated_at_the_endpoint_are_picked_up_and_an_outage_keeps_the_last
 
 
 def test_settings_that_could_not_be_right_are_refused():
-    from glue.config import ApiSettings, ConfigError
+    from glue.config import ConfigError
 
     for bad in (dict(jwks_url="http://evil.example/jwks.json"), dict(cors_origins=("https://app.example.com/path",)),
                 dict(cors_origins=("app.example.com",)), dict(jwt_secret=None)):

@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from glue.dev.supabase_standin import access_token
-from tests.test_http import SECRET, WEBHOOK_SECRET, make_app
+from tests.support.http import SECRET, WEBHOOK_SECRET, make_app
 
 PROFILE_KEYS = ["full_name", "display_name", "bio", "avatar_url", "phone_number", "privacy_settings"]
 

@@ -14,7 +14,7 @@ import pytest
 
 from glue.dev.localpg import free_port
 
-from .test_serve import Server, _raw, _request
+from tests.support.http import Server, raw, request_json
 
 CLIENT = Path(__file__).resolve().parent.parent / "clients" / "js"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -95,45 +95,45 @@ def test_console_end_to_end_in_chromium(node_modules, chromium, dev_server):
 
 
 def test_dev_serves_the_console_and_serve_does_not(db, dev_server):
-    status, headers, _ = _raw(f"{dev_server.url}/")
+    status, headers, _ = raw(f"{dev_server.url}/")
     assert status == 200 and headers["Content-Type"].startswith("text/html")
-    assert _raw(f"{dev_server.url}/console/client/index.js")[0] == 200
+    assert raw(f"{dev_server.url}/console/client/index.js")[0] == 200
     for escape in ("../package.json", "%2e%2e/package.json", "..%2fpackage.json"):  # clients/js/package.json exists
-        assert _raw(f"{dev_server.url}/console/client/{escape}")[0] == 404, escape
+        assert raw(f"{dev_server.url}/console/client/{escape}")[0] == 404, escape
     served = Server(db.url("postgres"))
     try:
         for path in ("/", "/console/static/console.js", "/console/client/index.js", "/console/api/state"):
-            assert _request(f"{served.url}{path}")[0] == 404, path
-        assert _request(f"{served.url}/console/api/users", "POST", {"email": "x@example.com"})[0] in (404, 405)
+            assert request_json(f"{served.url}{path}")[0] == 404, path
+        assert request_json(f"{served.url}/console/api/users", "POST", {"email": "x@example.com"})[0] in (404, 405)
     finally:
         served.stop()
 
 
 def test_console_api_refuses_bad_input_and_changes_nothing(dev_server):
-    before = _request(f"{dev_server.url}/console/api/state")[2]["users"]
+    before = request_json(f"{dev_server.url}/console/api/state")[2]["users"]
     for body in ({}, {"email": "not-an-email"}, {"email": 5}, {"email": "a@example.com", "full_name": "x" * 201}):
-        status, _, reply = _request(f"{dev_server.url}/console/api/users", "POST", body)
+        status, _, reply = request_json(f"{dev_server.url}/console/api/users", "POST", body)
         assert status == 400 and reply["code"] == "invalid_body", (body, reply)
-    status, _, reply = _request(f"{dev_server.url}/console/api/users", "POST", {"email": before[0]["email"].upper()})
+    status, _, reply = request_json(f"{dev_server.url}/console/api/users", "POST", {"email": before[0]["email"].upper()})
     assert status == 422 and reply["code"] == "user_already_exists"
     unknown = "00000000-0000-0000-0000-000000000000"
     for path in (f"/users/{unknown}/sign-in", f"/users/{unknown}/drift", "/users/not-a-uuid/sign-in"):
-        assert _request(f"{dev_server.url}/console/api{path}", "POST", {})[0] == 404, path
-    assert _request(f"{dev_server.url}/console/api/state?user=nope")[0] == 400
-    assert _request(f"{dev_server.url}/console/api/state")[2]["users"] == before
+        assert request_json(f"{dev_server.url}/console/api{path}", "POST", {})[0] == 404, path
+    assert request_json(f"{dev_server.url}/console/api/state?user=nope")[0] == 400
+    assert request_json(f"{dev_server.url}/console/api/state")[2]["users"] == before
 
 
 def test_console_refuses_what_another_site_could_send(dev_server):
     """DNS rebinding (a Host that is a name) and cross-site forms (writes that are not JSON)."""
-    user_id = _request(f"{dev_server.url}/console/api/state")[2]["users"][0]["id"]
-    status, _, reply = _request(f"{dev_server.url}/console/api/state", headers={"Host": f"evil.example:{dev_server.port}"})
+    user_id = request_json(f"{dev_server.url}/console/api/state")[2]["users"][0]["id"]
+    status, _, reply = request_json(f"{dev_server.url}/console/api/state", headers={"Host": f"evil.example:{dev_server.port}"})
     assert (status, reply["code"]) == (403, "forbidden")
-    status, _, reply = _request(f"{dev_server.url}/console/api/users/{user_id}/sign-in", "POST",
+    status, _, reply = request_json(f"{dev_server.url}/console/api/users/{user_id}/sign-in", "POST",
                                 headers={"Host": f"rebound.example:{dev_server.port}"})
     assert status == 403
     for path in (f"/users/{user_id}/sign-in", f"/users/{user_id}/drift", "/reconcile"):
-        status, _, reply = _request(f"{dev_server.url}/console/api{path}", "POST",
+        status, _, reply = request_json(f"{dev_server.url}/console/api{path}", "POST",
                                     headers={"Content-Type": "text/plain"})
         assert (status, reply["code"]) == (415, "unsupported_media_type"), path
     for host in ("localhost", "127.0.0.1", "[::1]"):
-        assert _request(f"{dev_server.url}/console/api/state", headers={"Host": f"{host}:{dev_server.port}"})[0] == 200
+        assert request_json(f"{dev_server.url}/console/api/state", headers={"Host": f"{host}:{dev_server.port}"})[0] == 200

@@ -16,9 +16,9 @@ from glue import migrate as installer
 from glue.dev import supabase_standin
 from glue.dev.localpg import LocalPostgres
 from glue.legacy import import_legacy, verify_legacy
-from tests import legacy_data
-from tests.conftest import FAST_SETTINGS
-from tests.pgkill import kill_server, postmaster
+from tests.support import legacy_data
+from tests.support.database import FAST_SETTINGS
+from tests.support.pgkill import kill_server, postmaster
 
 
 @pytest.fixture
@@ -155,15 +155,8 @@ def test_an_import_that_dies_midway_resumes_without_duplicates(legacy_db):
     with db.connect() as conn:
         legacy_data.load(conn, legacy_data.messy(seed=3, people=120, auth_emails=[]))
 
-    class Crash(Exception):
-        pass
-
-    def crash_after_two(done, batches, counts):
-        if done == 2:
-            raise Crash
-
-    with pytest.raises(Crash):
-        _import(db, batch_size=10, progress=crash_after_two)
+    with pytest.raises(legacy_data.Interrupted):
+        _import(db, batch_size=10, progress=legacy_data.interrupt_after(2))
     partial = db.one("select count(*) from nura.legacy_user_map")[0]
     assert 0 < partial
     _import(db, batch_size=25)  # another batch size: the map says what is done

@@ -15,7 +15,7 @@ import pytest
 from psycopg.types.json import Jsonb
 
 from glue.legacy import import_legacy, verify_legacy
-from tests import legacy_data
+from tests.support import legacy_data
 
 
 @pytest.fixture

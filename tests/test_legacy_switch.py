@@ -12,7 +12,7 @@ import pytest
 
 from glue import cli
 from glue.legacy import import_legacy, verify_legacy
-from tests import legacy_data
+from tests.support import legacy_data
 
 ADA_CHAT, ADA_VOICE, BOB_1, BOB_2, CAROL = (uuid.uuid4() for _ in range(5))
 

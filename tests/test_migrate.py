@@ -62,7 +62,7 @@ def test_migrate_runs_as_the_non_superuser_project_owner(bare_db, run):
 
 
 def test_migrate_refuses_without_auth_users(cluster, run):
-    from tests.conftest import Database
+    from tests.support.database import Database
 
     code, _, err = run(Database(cluster, "postgres"), "migrate")
     assert code == 1 and err.count("\n") == 1 and "auth.users does not exist" in err

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import subprocess
 
-import psycopg
 import pytest
 
 from glue import migrate as installer

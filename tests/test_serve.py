@@ -8,10 +8,6 @@ import json
 import os
 import signal
 import socket
-import subprocess
-import sys
-import threading
-import time
 import urllib.error
 import urllib.request
 
@@ -20,87 +16,23 @@ import pytest
 from glue import cli
 from glue.dev.localpg import free_port
 from glue.dev.supabase_standin import access_token
-
-SECRET = "serve-test-jwt-secret-long-enough-for-hs256"
-
-
-def _raw(url: str, method: str = "GET", data: bytes | None = None, headers: dict | None = None):
-    """(status, headers, body bytes), whatever the status."""
-    request = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return response.status, response.headers, response.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read()
-
-
-def _request(url: str, method: str = "GET", body: dict | None = None, headers: dict | None = None):
-    """A JSON call: (status, headers, the decoded reply)."""
-    data = None if body is None else json.dumps(body).encode()
-    status, reply_headers, raw = _raw(url, method, data, {
-        **({"Content-Type": "application/json"} if data else {}), **(headers or {})})
-    return status, reply_headers, json.loads(raw or b"null")
-
-
-class Server:
-    """`nura-users serve` (or `command`, such as `dev ...`) as a process on a free port, up once
-    /healthz answers 200."""
-
-    def __init__(self, database_url: str | None, *, command: tuple[str, ...] = ("serve",),
-                 start_seconds: float = 30, **env: str):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        database = {"DATABASE_URL": database_url, "SUPABASE_JWT_SECRET": SECRET} if database_url else {}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "glue.cli", *command],
-            env={**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port), **database, **env},
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        # drained as it comes: a full pipe would block the server's logging, and with it the server
-        self.output: dict[str, list[str]] = {"stdout": [], "stderr": []}
-        self._drains = [threading.Thread(target=self._drain, args=(stream, self.output[name]), daemon=True)
-                        for name, stream in (("stdout", self.process.stdout), ("stderr", self.process.stderr))]
-        for drain in self._drains:
-            drain.start()
-        deadline = time.time() + start_seconds
-        while True:
-            try:
-                if _request(f"{self.url}/healthz")[0] == 200:
-                    return
-            except (urllib.error.URLError, ConnectionError):
-                pass
-            if self.process.poll() is not None or time.time() > deadline:
-                raise AssertionError(f"the server did not start: {self.stop()}")
-            time.sleep(0.1)
-
-    @staticmethod
-    def _drain(stream, lines: list[str]) -> None:
-        for line in stream:
-            lines.append(line)
-
-    def stop(self) -> str:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-        self.process.wait(timeout=40)
-        for drain in self._drains:
-            drain.join(timeout=10)
-        return "".join(self.output["stderr"])
-
+from tests.support.http import SECRET, Server, request_json
 
 def test_serve_answers_over_http_and_stops_gracefully(db):
     uid = db.auth.email_signup("served@example.com", {"full_name": "Served"})
     auth = {"Authorization": f"Bearer {access_token(SECRET, uid)}"}
     server = Server(db.url("postgres"))
     try:
-        status, headers, body = _request(f"{server.url}/api/users/me", headers=auth)
+        status, headers, body = request_json(f"{server.url}/api/users/me", headers=auth)
         assert status == 200 and body["user"]["full_name"] == "Served"
         etag = headers["ETag"]
-        status, headers, body = _request(f"{server.url}/api/users/profile", "PUT", {"bio": "over HTTP"},
+        status, headers, body = request_json(f"{server.url}/api/users/profile", "PUT", {"bio": "over HTTP"},
                                          {**auth, "If-Match": etag, "X-Request-ID": "http-1"})
         assert status == 200 and body["user"]["bio"] == "over HTTP"
-        status, _, body = _request(f"{server.url}/api/users/profile", "PUT", {"bio": "stale"},
+        status, _, body = request_json(f"{server.url}/api/users/profile", "PUT", {"bio": "stale"},
                                    {**auth, "If-Match": etag})
         assert (status, body["code"]) == (412, "PT412")
-        status, _, body = _request(f"{server.url}/api/users/me")
+        status, _, body = request_json(f"{server.url}/api/users/me")
         assert (status, body["code"]) == (401, "invalid_token")
         # a body sent in chunks, without Content-Length, is held to the same 64 KiB
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
@@ -124,7 +56,7 @@ def test_several_workers_share_their_metrics(db):
     server = Server(db.url("postgres"), WEB_CONCURRENCY="2")
     try:
         for _ in range(40):
-            assert _request(f"{server.url}/api/users/me", headers=auth)[0] == 200
+            assert request_json(f"{server.url}/api/users/me", headers=auth)[0] == 200
         for _ in range(6):  # whichever worker answers, it has every worker's requests and the database's figures
             with urllib.request.urlopen(f"{server.url}/metrics", timeout=10) as response:
                 text = response.read().decode()

@@ -87,3 +87,15 @@ def messy(seed: int, people: int, auth_emails: list[str]) -> dict[str, list[tupl
 def load(conn, data: dict[str, list[tuple]]) -> None:
     for table, columns in (("chat_users", CHAT_EXTRA), ("voice_users", VOICE), ("custom_users", CUSTOM_EXTRA)):
         insert(conn, table, columns, data[table])
+
+
+class Interrupted(Exception):
+    """Raised by an import's progress callback: the import stopped half-way, as by Ctrl-C."""
+
+
+def interrupt_after(batches: int):
+    """A progress callback for glue.legacy.import_legacy that stops it once `batches` are done."""
+    def progress(done: int, total: int, counts: dict) -> None:
+        if done == batches:
+            raise Interrupted
+    return progress
