@@ -7,9 +7,10 @@ stable
 set search_path = ''
 as $$
 declare
+    v_id constant uuid := nura.current_user_id();  -- PT401 here, before any query
     v_user public.users;
 begin
-    select * into v_user from public.users u where u.id = nura.current_user_id();
+    select * into v_user from public.users u where u.id = v_id;
     if not found or v_user.deleted_at is not null then
         perform nura.raise_error('PT404', 'no such user', 'the signed-in user is not synced or was deleted');
     end if;

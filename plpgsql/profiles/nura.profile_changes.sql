@@ -9,7 +9,7 @@ immutable
 set search_path = ''
 as $$
 declare
-    v_limits constant jsonb := '{"full_name": 200, "display_name": 200, "bio": 2000, "avatar_url": 2048}';
+    v_limits constant jsonb := '{"full_name": 200, "display_name": 200, "bio": 2000, "avatar_url": 2048}'::jsonb;
     k text;
     v jsonb;
 begin

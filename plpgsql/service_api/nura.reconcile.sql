@@ -16,9 +16,9 @@ security definer
 set search_path = ''
 as $$
 declare
-    v_auth_owned constant text[] := '{email,email_confirmed_at,phone_confirmed_at,last_sign_in_at}';
+    v_auth_owned constant text[] := '{email,email_confirmed_at,phone_confirmed_at,last_sign_in_at}'::text[];
     v_batch auth.users[];
-    v_last uuid := '00000000-0000-0000-0000-000000000000';
+    v_last uuid := '00000000-0000-0000-0000-000000000000'::uuid;
     v_repaired integer := 0;
     v_drift record;
     v_only text[];

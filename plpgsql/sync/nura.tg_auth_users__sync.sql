@@ -48,7 +48,7 @@ begin
         end if;
     end if;
     if tg_op = 'INSERT' then
-        v_bulk_logs_after := nullif(current_setting('nura.bulk_insert_logs_after', true), '');
+        v_bulk_logs_after := nullif(current_setting('nura.bulk_insert_logs_after', true), '')::bigint;
     end if;
     if v_bulk_logs_after is not null and exists (
         select from public.user_sync_logs l

@@ -9,6 +9,7 @@ as $$
 declare
     v_row auth.users;
 begin
+    perform 'PRAGMA:TABLE: old_auth_users (like auth.users)';  -- the statement's transition table, for plpgsql_check
     begin
         perform nura.tombstone_users(array(select o.id from old_auth_users o), 'supabase_auth');
     exception when others then

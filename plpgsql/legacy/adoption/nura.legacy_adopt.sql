@@ -13,8 +13,8 @@ language plpgsql
 set search_path = ''
 as $$
 declare
-    v_renamed uuid[] := '{}';
-    v_locked uuid[] := '{}';
+    v_renamed uuid[] := '{}'::uuid[];
+    v_locked uuid[] := '{}'::uuid[];
     c record;
 begin
     if current_setting('nura.in_legacy_batch', true) = 'on'  -- the batch adopts its own people

@@ -26,6 +26,18 @@ declare
     v_deferred integer;
     v_created_ids uuid[];
 begin
+    -- the batch's scratch tables, as plpgsql_check is to check the statements that read them
+    perform 'PRAGMA:TABLE: legacy_batch (legacy_table text, legacy_id uuid, precedence integer, row_data jsonb, email text, created_at timestamp with time zone, person_id uuid, batch integer, row_digest text)';
+    perform 'PRAGMA:TABLE: legacy_candidates (person_id uuid, field text, raw text, source text, precedence integer, created_at timestamp with time zone, legacy_id uuid, value text)';
+    perform 'PRAGMA:TABLE: legacy_current (person_id uuid, now jsonb)';
+    perform 'PRAGMA:TABLE: legacy_deferred (person_id uuid)';
+    perform 'PRAGMA:TABLE: legacy_entries (person_id uuid, field text, key text, value jsonb, source text, precedence integer, created_at timestamp with time zone, legacy_id uuid)';
+    perform 'PRAGMA:TABLE: legacy_entry_winners (person_id uuid, field text, key text, value jsonb, source text, precedence integer, created_at timestamp with time zone, legacy_id uuid)';
+    perform 'PRAGMA:TABLE: legacy_lost (user_id uuid, field text, kept_value text, kept_source text, other_value text, other_source text)';
+    perform 'PRAGMA:TABLE: legacy_people (person_id uuid, email text, created_at timestamp with time zone, legacy_rows bigint, sources text[], existing jsonb, deleted boolean)';
+    perform 'PRAGMA:TABLE: legacy_values (person_id uuid, full_name text, phone_number text, privacy_settings text, is_active text, xp text, current_streak text)';
+    perform 'PRAGMA:TABLE: legacy_winners (person_id uuid, field text, value text, source text, precedence integer, typed jsonb)';
+    perform 'PRAGMA:TABLE: legacy_writes (person_id uuid, field text, value text, source text, typed jsonb, now jsonb, unchanged boolean)';
     drop table if exists pg_temp.legacy_batch, pg_temp.legacy_people, pg_temp.legacy_candidates,
         pg_temp.legacy_winners, pg_temp.legacy_values, pg_temp.legacy_entries, pg_temp.legacy_entry_winners,
         pg_temp.legacy_lost, pg_temp.legacy_current, pg_temp.legacy_writes, pg_temp.legacy_deferred;
@@ -114,8 +126,8 @@ begin
              c.created_at nulls last, c.legacy_id;
     analyze legacy_winners;
 
-    create temp table legacy_lost on commit drop
-        as select * from nura.legacy_conflicts with no data;
+    create temp table legacy_lost (user_id uuid, field text, kept_value text, kept_source text, other_value text,
+                                   other_source text) on commit drop;
     insert into legacy_lost (user_id, field, kept_value, kept_source, other_value, other_source)
     select c.person_id, c.field, w.value, coalesce(w.source, case when p.deleted then 'deleted' end), c.raw, c.source
     from legacy_candidates c
@@ -260,13 +272,15 @@ begin
 
     analyze legacy_lost;
     insert into nura.legacy_conflicts (user_id, field, kept_value, kept_source, other_value, other_source)
-    select l.* from legacy_lost l join legacy_people p on p.person_id = l.user_id
+    select l.user_id, l.field, l.kept_value, l.kept_source, l.other_value, l.other_source
+    from legacy_lost l join legacy_people p on p.person_id = l.user_id
     where p.existing is null;
     get diagnostics v_conflicts = row_count;
     -- a person with a user row may have been imported before (a row of theirs changed since):
     -- what is recorded already is not recorded twice
     insert into nura.legacy_conflicts (user_id, field, kept_value, kept_source, other_value, other_source)
-    select l.* from legacy_lost l join legacy_people p on p.person_id = l.user_id
+    select l.user_id, l.field, l.kept_value, l.kept_source, l.other_value, l.other_source
+    from legacy_lost l join legacy_people p on p.person_id = l.user_id
     where p.existing is not null and not p.deleted  -- a deleted person's values are not written back
       and not exists (select from nura.legacy_conflicts x
                       where x.user_id = l.user_id and x.field = l.field and x.other_source = l.other_source

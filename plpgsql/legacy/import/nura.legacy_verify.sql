@@ -16,11 +16,13 @@ as $$
 declare
     v_table text;
     v_source regclass;
+    r record;
 begin
     foreach v_table in array array['chat_users', 'voice_users', 'custom_users'] loop
         v_source := nura.legacy_source(v_table);
         continue when v_source is null or v_table is distinct from coalesce(p_table, v_table);
-        return query execute format($q$
+        perform 'PRAGMA:TYPE: r (legacy_table text, legacy_id uuid, field text, value text, problem text)';  -- for plpgsql_check
+        for r in execute format($q$
             with legacy as (
                 select r, (r ->> %2$L)::uuid as id from %6$s t, to_jsonb(t) r
             ), checked as (
@@ -35,7 +37,7 @@ begin
                 left join public.user_service_profiles s
                        on s.user_id = m.user_id and s.service_type = %3$L
             )
-            select %1$L, c.id, null::text, null::text, 'unmapped'
+            select %1$L as legacy_table, c.id as legacy_id, null::text as field, null::text as value, 'unmapped' as problem
             from checked c where c.user_id is null
             union all
             select %1$L, c.id, v.field, v.raw, 'missing'
@@ -109,7 +111,15 @@ begin
             case v_table when 'chat_users' then 'chat' when 'voice_users' then 'voice' end,
             case v_table when 'voice_users' then 'name' else 'full_name' end,
             case v_table when 'chat_users' then 'phone_number' when 'voice_users' then 'phone' end,
-            v_source);
+            v_source)
+        loop
+            legacy_table := r.legacy_table;
+            legacy_id := r.legacy_id;
+            field := r.field;
+            value := r.value;
+            problem := r.problem;
+            return next;
+        end loop;
     end loop;
 end
 $$;

@@ -97,6 +97,7 @@ begin
                                  'the foreign key can only point back at the legacy table while it exists');
     end if;
     -- each row's own legacy id while it is still that person's, else one of the person's rows
+    perform 'PRAGMA:TABLE: legacy_repoint_back (row_key jsonb, user_id uuid, legacy_id uuid)';  -- for plpgsql_check
     execute format(
         'create temp table legacy_repoint_back on commit drop as
          select %1$s as row_key, t.%5$I as user_id, coalesce(

@@ -16,7 +16,7 @@ set search_path = ''
 as $$
 declare
     v_names constant text[] := array['chat_users', 'voice_users', 'custom_users'];
-    v_todo text[] := '{}';
+    v_todo text[] := '{}'::text[];
     v_table text;
     v_source regclass;
     v_problems bigint;
