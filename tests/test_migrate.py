@@ -11,10 +11,13 @@ from pathlib import Path
 
 import pytest
 
-
 ROOT = Path(__file__).resolve().parent.parent
-OUR_TRIGGERS = {"tg_auth_users__sync_insert", "tg_auth_users__sync_bulk_insert", "tg_auth_users__sync_update",
-                "tg_auth_users__sync_delete"}
+OUR_TRIGGERS = {
+    "tg_auth_users__sync_insert",
+    "tg_auth_users__sync_bulk_insert",
+    "tg_auth_users__sync_update",
+    "tg_auth_users__sync_delete",
+}
 
 
 def _catalog(db) -> list:
@@ -27,7 +30,8 @@ def _catalog(db) -> list:
         " union all select 'table', c.oid::regclass::text, c.relkind::text, c.relacl::text from pg_class c"
         " where c.relnamespace in ('nura'::regnamespace, 'public'::regnamespace)"
         " union all select 'policy', polname, pg_get_expr(polqual, polrelid), null from pg_policy"
-        " order by 1, 2")
+        " order by 1, 2"
+    )
 
 
 def _ours_left(db) -> list:
@@ -35,7 +39,8 @@ def _ours_left(db) -> list:
         "select 'trigger', tgname from pg_trigger where tgrelid = 'auth.users'::regclass and not tgisinternal"
         " union all select 'schema', nspname from pg_namespace where nspname in ('nura', 'nura_migrations')"
         " union all select 'table', relname from pg_class where relnamespace = 'public'::regnamespace"
-        " union all select 'function', proname from pg_proc where pronamespace = 'public'::regnamespace")
+        " union all select 'function', proname from pg_proc where pronamespace = 'public'::regnamespace"
+    )
 
 
 def test_migrate_installs_backfills_and_is_idempotent(bare_db, run):
@@ -58,7 +63,10 @@ def test_migrate_installs_backfills_and_is_idempotent(bare_db, run):
 def test_migrate_runs_as_the_non_superuser_project_owner(bare_db, run):
     assert bare_db.one("select rolsuper from pg_roles where rolname = 'postgres'")[0] is False
     assert run(bare_db, "migrate")[0] == 0
-    assert bare_db.one("select pg_get_userbyid(relowner) from pg_class where oid = 'public.users'::regclass")[0] == "postgres"
+    assert (
+        bare_db.one("select pg_get_userbyid(relowner) from pg_class where oid = 'public.users'::regclass")[0]
+        == "postgres"
+    )
 
 
 def test_migrate_refuses_without_auth_users(cluster, run):
@@ -118,8 +126,10 @@ def test_check_and_reconcile_commands(db, run):
 
 def test_rows_not_from_auth_are_never_drift(db, run):
     with db.connect() as conn:
-        conn.execute("insert into public.users (id, email, origin) values (gen_random_uuid(), 'legacy@example.com',"
-                     " 'legacy_migration'), (gen_random_uuid(), 'hook@example.com', 'supabase_webhook')")
+        conn.execute(
+            "insert into public.users (id, email, origin) values (gen_random_uuid(), 'legacy@example.com',"
+            " 'legacy_migration'), (gen_random_uuid(), 'hook@example.com', 'supabase_webhook')"
+        )
     assert run(db, "check")[0] == 0
     assert run(db, "reconcile")[1] == "repaired 0 user(s)\n"
 
@@ -137,6 +147,7 @@ def test_rollback_refuses_to_drop_rows_then_removes_everything(db, run):
     uid = db.auth.email_signup("keep@example.com")
     with db.connect() as conn:
         conn.execute("insert into nura.legacy_user_map values ('chat_users', %s, %s, 'digest')", (uid, uid))
+    assert run(db, "rollback")[:2] == (0, "rolled back: 0007.legacy-primary-keys\n")
     assert run(db, "rollback")[:2] == (0, "rolled back: 0006.legacy-adoption\n")
     assert run(db, "check")[0] == 0  # what this release reads of the newer tables is guarded
     db.auth.hard_delete(db.auth.email_signup("between@example.com"))
@@ -186,34 +197,55 @@ def test_connection_errors_never_print_the_password(run, bare_db):
 
 
 def test_bad_command_line_is_one_line_and_non_zero():
-    done = subprocess.run([sys.executable, "-m", "glue.cli", "rollback", "--everything"],
-                          capture_output=True, text=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, "-m", "glue.cli", "rollback", "--everything"], capture_output=True, text=True, cwd=ROOT
+    )
     assert done.returncode == 2 and done.stderr.count("\n") == 1 and done.stdout == ""
-    done = subprocess.run([sys.executable, "-m", "glue.cli", "status"], capture_output=True, text=True,
-                          cwd=ROOT, env={k: v for k, v in os.environ.items() if "DATABASE_URL" not in k})
+    done = subprocess.run(
+        [sys.executable, "-m", "glue.cli", "status"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if "DATABASE_URL" not in k},
+    )
     assert (done.returncode, done.stderr) == (1, "nura-users: error: DATABASE_URL is not set\n")
 
 
 def test_works_installed_from_a_wheel_in_any_directory(bare_db, tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(tmp_path), str(ROOT)],
+        check=True,
+        capture_output=True,
+    )
     [wheel] = tmp_path.glob("*.whl")
     names = zipfile.ZipFile(wheel).namelist()
     assert "glue/sql/migrations/0001.nura-core.rollback.sql" in names
     assert "glue/sql/plpgsql/sync/auth.users.tg_auth_users__sync_insert.sql" in names
     assert "glue/api/routes/users.py" in names and "glue/sql/plpgsql/service_api/nura.user_counts.sql" in names
     # the dev console, and the JS client it serves
-    assert {"glue/dev/console/static/index.html", "glue/dev/console/client/index.js",
-            "glue/dev/console/client/react.js"} <= set(names)
+    assert {
+        "glue/dev/console/static/index.html",
+        "glue/dev/console/client/index.js",
+        "glue/dev/console/client/react.js",
+    } <= set(names)
     site = tmp_path / "site"
     zipfile.ZipFile(wheel).extractall(site)
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
     env = {**os.environ, "PYTHONPATH": str(site), "DATABASE_URL": bare_db.url()}
-    done = subprocess.run([sys.executable, "-c", "import glue.cli, glue.api.app, glue.dev.console, sys;"
-                           " print(glue.cli.__file__); print(glue.dev.console.client_dir());"
-                           " sys.exit(glue.cli.main(['migrate']))"],
-                          capture_output=True, text=True, cwd=elsewhere, env=env)
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import glue.cli, glue.api.app, glue.dev.console, sys;"
+            " print(glue.cli.__file__); print(glue.dev.console.client_dir());"
+            " sys.exit(glue.cli.main(['migrate']))",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=elsewhere,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith(str(site))
     assert done.stdout.splitlines()[1] == str(site / "glue" / "dev" / "console" / "client")
