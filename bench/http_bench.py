@@ -27,12 +27,12 @@ import urllib.request
 from pathlib import Path
 
 import psycopg
+from lookup_bench import run  # the 16-thread floor loop: p50, p99, calls/s
 from psycopg_pool import ConnectionPool
 
 from glue import migrate as installer
 from glue.dev import supabase_standin
 from glue.dev.localpg import LocalPostgres, free_port
-from lookup_bench import run  # the 16-thread floor loop: p50, p99, calls/s
 
 USERS = 10_000
 SECRET = "bench-jwt-secret-long-enough-for-hs256-tokens"
@@ -54,10 +54,14 @@ request = function()
 end
 """
 
-PREAMBLE = ("select set_config('statement_timeout', '15s', true), set_config('role', 'authenticated', true),"
-            " set_config('request.jwt.claims', %s, true), set_config('request.headers', '{}', true); ")
-FLOOR_SQL = {"GET /api/users/me": "select nura.me()",
-             "PUT /api/users/profile": "select nura.update_my_profile(p_changes => %s::jsonb)"}
+PREAMBLE = (
+    "select set_config('statement_timeout', '15s', true), set_config('role', 'authenticated', true),"
+    " set_config('request.jwt.claims', %s, true), set_config('request.headers', '{}', true); "
+)
+FLOOR_SQL = {
+    "GET /api/users/me": "select nura.me()",
+    "PUT /api/users/profile": "select nura.update_my_profile(p_changes => %s::jsonb)",
+}
 
 
 def prepare(pg: LocalPostgres) -> list[str]:
@@ -69,7 +73,9 @@ def prepare(pg: LocalPostgres) -> list[str]:
             " created_at, updated_at, is_sso_user, is_anonymous)"
             " select '00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated',"
             " 'u' || g || '@bench.example', '{}', jsonb_build_object('full_name', 'User ' || g), now(), now(),"
-            " false, false from generate_series(1, %s) g", (USERS,))
+            " false, false from generate_series(1, %s) g",
+            (USERS,),
+        )
     with psycopg.connect(pg.url(dbname="api"), autocommit=True) as conn:
         conn.execute("vacuum analyze")
         return [str(r[0]) for r in conn.execute("select id from public.users")]
@@ -93,10 +99,13 @@ def wrk(url: str, method: str, path: str, tokens: Path, connections: int, second
     with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
         script.write(WRK_SCRIPT)
         script.flush()
-        done = subprocess.run(["wrk", "-t2", f"-c{connections}", f"-d{int(seconds)}s", "--latency", "-s", script.name,
-                               url], capture_output=True, text=True, check=True,
-                              env={**os.environ, "NURA_BENCH_TOKENS": str(tokens), "NURA_BENCH_METHOD": method,
-                                   "NURA_BENCH_PATH": path})
+        done = subprocess.run(
+            ["wrk", "-t2", f"-c{connections}", f"-d{int(seconds)}s", "--latency", "-s", script.name, url],
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "NURA_BENCH_TOKENS": str(tokens), "NURA_BENCH_METHOD": method, "NURA_BENCH_PATH": path},
+        )
     out = done.stdout
 
     def ms(label: str) -> float:
@@ -104,15 +113,26 @@ def wrk(url: str, method: str, path: str, tokens: Path, connections: int, second
         return float(value) * {"us": 0.001, "ms": 1, "s": 1000}[unit]
 
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    return {"p50": ms("50%"), "p99": ms("99%"), "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "errors": int(errors.group(1)) if errors else 0}
+    return {
+        "p50": ms("50%"),
+        "p99": ms("99%"),
+        "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "errors": int(errors.group(1)) if errors else 0,
+    }
 
 
 def start_server(database_url: str, port: int, workers: int) -> subprocess.Popen:
-    server = subprocess.Popen([sys.executable, "-m", "glue.cli", "serve", "--port", str(port)],
-                              env={**os.environ, "DATABASE_URL": database_url, "SUPABASE_JWT_SECRET": SECRET,
-                                   "WEB_CONCURRENCY": str(workers)},
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "glue.cli", "serve", "--port", str(port)],
+        env={
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "SUPABASE_JWT_SECRET": SECRET,
+            "WEB_CONCURRENCY": str(workers),
+        },
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(300):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1)
@@ -140,22 +160,30 @@ def main() -> None:
         ids = prepare(pg)
         database_url = pg.url("postgres", "api")
         tokens = workdir / "tokens"
-        tokens.write_text("\n".join(supabase_standin.access_token(SECRET, i, lifetime_seconds=24 * 3600)
-                                    for i in ids) + "\n")
+        tokens.write_text(
+            "\n".join(supabase_standin.access_token(SECRET, i, lifetime_seconds=24 * 3600) for i in ids) + "\n"
+        )
         port = free_port()
         server = start_server(database_url, port, args.workers)
-        floor_pool = ConnectionPool(database_url, min_size=args.connections, max_size=args.connections, open=True,
-                                    kwargs={"autocommit": True, "prepare_threshold": None,
-                                            "cursor_factory": psycopg.ClientCursor})
+        floor_pool = ConnectionPool(
+            database_url,
+            min_size=args.connections,
+            max_size=args.connections,
+            open=True,
+            kwargs={"autocommit": True, "prepare_threshold": None, "cursor_factory": psycopg.ClientCursor},
+        )
 
         def floor_call(query: str):
             def call(user_id: str) -> None:
                 claims = json.dumps({"sub": user_id, "aud": "authenticated", "role": "authenticated"})
-                params = (claims,) if "%s::jsonb" not in query else (claims, json.dumps({"bio": f"bio {random.random()}"}))
+                params = (
+                    (claims,) if "%s::jsonb" not in query else (claims, json.dumps({"bio": f"bio {random.random()}"}))
+                )
                 with floor_pool.connection() as conn:
                     cur = conn.execute(PREAMBLE + query, params)
                     cur.nextset()
                     cur.fetchone()
+
             return call
 
         results: dict[str, dict[str, list]] = {name: {"http": [], "floor": []} for name in FLOOR_SQL}
@@ -163,28 +191,40 @@ def main() -> None:
         for r in range(args.rounds):
             for name, sql in FLOOR_SQL.items():
                 method, path = name.split()
-                samples = {"server": lambda c: "glue.cli serve" in c,  # granian forks its workers
-                           "postgres": lambda c: c.startswith("postgres:")}
+                samples = {
+                    "server": lambda c: "glue.cli serve" in c,  # granian forks its workers
+                    "postgres": lambda c: c.startswith("postgres:"),
+                }
                 order = ("http", "floor") if r % 2 == 0 else ("floor", "http")
                 for kind in order:
                     if kind == "http":
                         before = {k: cpu_seconds(m) for k, m in samples.items()}
                         children = resource.getrusage(resource.RUSAGE_CHILDREN)
                         results[name]["http"].append(
-                            wrk(f"http://127.0.0.1:{port}{path}", method, path, tokens, args.connections, args.seconds))
+                            wrk(f"http://127.0.0.1:{port}{path}", method, path, tokens, args.connections, args.seconds)
+                        )
                         after = resource.getrusage(resource.RUSAGE_CHILDREN)
-                        cpu[name].append({**{k: cpu_seconds(m) - before[k] for k, m in samples.items()},
-                                          "wrk": after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime})
+                        cpu[name].append(
+                            {
+                                **{k: cpu_seconds(m) - before[k] for k, m in samples.items()},
+                                "wrk": after.ru_utime + after.ru_stime - children.ru_utime - children.ru_stime,
+                            }
+                        )
                     else:
                         p50, p99, rate = run(floor_call(sql), ids, args.connections, args.seconds)
                         results[name]["floor"].append({"p50": p50, "p99": p99, "rate": rate, "errors": 0})
         floor_pool.close()
 
-        print(f"| {args.connections} clients, {args.seconds:.0f} s, {USERS:,} users | p50 | p99 | requests/s "
-              f"| errors | vs floor |\n|---|---|---|---|---|---|")
+        print(
+            f"| {args.connections} clients, {args.seconds:.0f} s, {USERS:,} users | p50 | p99 | requests/s "
+            f"| errors | vs floor |\n|---|---|---|---|---|---|"
+        )
         for name, by_kind in results.items():
             floor_rate = statistics.median(x["rate"] for x in by_kind["floor"])
-            for kind, label in (("http", f"{name} via nura-users serve"), ("floor", f"{name}: SQL over a pool (floor)")):
+            for kind, label in (
+                ("http", f"{name} via nura-users serve"),
+                ("floor", f"{name}: SQL over a pool (floor)"),
+            ):
                 runs = by_kind[kind]
                 p50, p99, rate = (statistics.median(x[k] for x in runs) for k in ("p50", "p99", "rate"))
                 errors = sum(x["errors"] for x in runs)

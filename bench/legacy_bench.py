@@ -32,7 +32,8 @@ create table public.voice_users (id uuid primary key, name text, email text, pho
     created_at timestamptz, preferred_voice text);
 create table public.custom_users (user_id uuid, full_name text, current_streak integer, xp integer);
 insert into public.chat_users
-select md5('chat' || g)::uuid, case when g % 7 = 0 then upper(' p' || g || '@legacy.example ') else 'p' || g || '@legacy.example' end,
+select md5('chat' || g)::uuid,
+       case when g % 7 = 0 then upper(' p' || g || '@legacy.example ') else 'p' || g || '@legacy.example' end,
        'Person ' || g, case when g % 3 = 0 then '+49 151 ' || g else '0151 ' || g end, '$2b$12$hash',
        jsonb_build_object('show_email', g % 2 = 0), jsonb_build_object('email', true), g % 10 <> 0,
        timestamptz '2023-01-01' + g * interval '1 second'
@@ -56,8 +57,9 @@ def main() -> None:
     n = args.people
     chat, voice = int(n * 0.6), int(n * 0.5)
     voice_from = chat - int(voice * 0.4) + 1  # 40% of voice people are chat people too
-    pg = LocalPostgres.throwaway(settings=("max_wal_size=4GB", "shared_buffers=1GB", "maintenance_work_mem=256MB",
-                                           "work_mem=64MB"))
+    pg = LocalPostgres.throwaway(
+        settings=("max_wal_size=4GB", "shared_buffers=1GB", "maintenance_work_mem=256MB", "work_mem=64MB")
+    )
     pg.start()
     try:
         supabase_standin.install(pg.url(), "legacy")
@@ -70,47 +72,68 @@ def main() -> None:
                 " created_at, updated_at, is_sso_user, is_anonymous)"
                 " select '00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated',"
                 " 'p' || g || '@legacy.example', '{}', '{}', now(), now(), false, false"
-                " from generate_series(1, %s, 3) g", (n * 9 // 10,))  # every third of the 90% with an email
+                " from generate_series(1, %s, 3) g",
+                (n * 9 // 10,),
+            )  # every third of the 90% with an email
             conn.execute("alter table users enable trigger user")
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute("select nura.reconcile()")
-            conn.execute(GENERATE.format(chat=chat, voice_from=voice_from, voice_to=voice_from + voice - 1,
-                                         custom=int(n * 0.3)))
+            conn.execute(
+                GENERATE.format(chat=chat, voice_from=voice_from, voice_to=voice_from + voice - 1, custom=int(n * 0.3))
+            )
             conn.execute("vacuum analyze")
-            rows = conn.execute("select (select count(*) from public.chat_users) + (select count(*) from"
-                                " public.voice_users) + (select count(*) from public.custom_users)").fetchone()[0]
+            rows = conn.execute(
+                "select (select count(*) from public.chat_users) + (select count(*) from"
+                " public.voice_users) + (select count(*) from public.custom_users)"
+            ).fetchone()[0]
         env = {**os.environ, "MIGRATE_DATABASE_URL": url, "DATABASE_URL": url}
         started = time.perf_counter()
-        done = subprocess.run([sys.executable, "-m", "glue.cli", "legacy", "import", "--batch-size", "50000"],
-                              env=env, capture_output=True, text=True)
+        done = subprocess.run(
+            [sys.executable, "-m", "glue.cli", "legacy", "import", "--batch-size", "50000"],
+            env=env,
+            capture_output=True,
+            text=True,
+        )
         imported = time.perf_counter() - started
         peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         print(done.stdout.splitlines()[-1] if done.stdout else done.stderr)
         started = time.perf_counter()
-        verified = subprocess.run([sys.executable, "-m", "glue.cli", "legacy", "verify"], env=env,
-                                  capture_output=True, text=True)
+        verified = subprocess.run(
+            [sys.executable, "-m", "glue.cli", "legacy", "verify"], env=env, capture_output=True, text=True
+        )
         checked = time.perf_counter() - started
-        print(f"{rows:,} legacy rows: import {imported:.1f} s, verify {checked:.1f} s "
-              f"({verified.stdout.strip().splitlines()[-1]}), total {imported + checked:.1f} s; "
-              f"the command's peak memory {peak_kb / 1024:.0f} MB")
+        print(
+            f"{rows:,} legacy rows: import {imported:.1f} s, verify {checked:.1f} s "
+            f"({verified.stdout.strip().splitlines()[-1]}), total {imported + checked:.1f} s; "
+            f"the command's peak memory {peak_kb / 1024:.0f} MB"
+        )
 
         # the seed's way: one lookup and one insert per row, from Python
         with psycopg.connect(url) as conn:
-            conn.execute("create table public.seed_users (id uuid primary key, email text, full_name text,"
-                         " phone_number text, is_active boolean, privacy_settings jsonb, created_at timestamptz)")
+            conn.execute(
+                "create table public.seed_users (id uuid primary key, email text, full_name text,"
+                " phone_number text, is_active boolean, privacy_settings jsonb, created_at timestamptz)"
+            )
             conn.commit()
-            source = conn.execute("select id, email, full_name, phone_number, is_active, privacy_settings, created_at"
-                                  " from public.chat_users limit %s", (args.seed_rows,)).fetchall()
+            source = conn.execute(
+                "select id, email, full_name, phone_number, is_active, privacy_settings, created_at"
+                " from public.chat_users limit %s",
+                (args.seed_rows,),
+            ).fetchall()
             started = time.perf_counter()
             for row in source:
                 if conn.execute("select 1 from public.seed_users where email = %s", (row[1],)).fetchone() is None:
-                    conn.execute("insert into public.seed_users values (%s, %s, %s, %s, %s, %s, %s)",
-                                 (*row[:5], psycopg.types.json.Jsonb(row[5]), row[6]))
+                    conn.execute(
+                        "insert into public.seed_users values (%s, %s, %s, %s, %s, %s, %s)",
+                        (*row[:5], psycopg.types.json.Jsonb(row[5]), row[6]),
+                    )
             conn.commit()
             seed_rate = len(source) / (time.perf_counter() - started)
         ours = rows / imported
-        print(f"the seed's row-by-row loop: {seed_rate:,.0f} rows/s on {len(source):,} rows; "
-              f"the import: {ours:,.0f} rows/s ({ours / seed_rate:.1f}x)")
+        print(
+            f"the seed's row-by-row loop: {seed_rate:,.0f} rows/s on {len(source):,} rows; "
+            f"the import: {ours:,.0f} rows/s ({ours / seed_rate:.1f}x)"
+        )
     finally:
         pg.discard()
 

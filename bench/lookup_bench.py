@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 import random
 import re
+import statistics
 import subprocess
 import tempfile
-import statistics
 import threading
 import time
 
@@ -22,8 +22,8 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from glue import migrate as installer
-from glue.dev import supabase_standin
 from glue.client import NuraClient
+from glue.dev import supabase_standin
 from glue.dev.localpg import LocalPostgres, bindir
 
 USERS = 100_000
@@ -40,7 +40,9 @@ def prepare(pg: LocalPostgres) -> list[str]:
                 " created_at, updated_at, is_sso_user, is_anonymous)"
                 " select '00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated',"
                 " 'authenticated', 'u' || g || '@bench.example', '{}', jsonb_build_object('full_name', 'User ' || g),"
-                " now(), now(), false, false from generate_series(%s::integer, %s::integer) g", (start + 1, start + BATCH))
+                " now(), now(), false, false from generate_series(%s::integer, %s::integer) g",
+                (start + 1, start + BATCH),
+            )
             conn.commit()
     with psycopg.connect(pg.url(dbname="lookups"), autocommit=True) as conn:
         conn.execute("create role bench_service login in role nura_service")
@@ -76,9 +78,31 @@ def pgbench_tps(pg: LocalPostgres, query: str, clients: int, seconds: float) -> 
         script.write(f"\\set n random(1, {USERS})\n{query}\n")
         script.flush()
         done = subprocess.run(
-            [str(bindir() / "pgbench"), "-n", "-M", "extended", "-h", pg.host, "-p", str(pg.port),
-             "-U", "bench_service", "-c", str(clients), "-j", "2", "-T", str(int(seconds)), "-f", script.name,
-             "lookups"], capture_output=True, text=True, check=True)
+            [
+                str(bindir() / "pgbench"),
+                "-n",
+                "-M",
+                "extended",
+                "-h",
+                pg.host,
+                "-p",
+                str(pg.port),
+                "-U",
+                "bench_service",
+                "-c",
+                str(clients),
+                "-j",
+                "2",
+                "-T",
+                str(int(seconds)),
+                "-f",
+                script.name,
+                "lookups",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
     return float(re.search(r"tps = ([\d.]+)", done.stdout).group(1))
 
 
@@ -94,23 +118,33 @@ def main() -> None:
     try:
         ids = prepare(pg)
         url = pg.url("bench_service", "lookups")
-        floor_pool = ConnectionPool(url, min_size=args.threads, max_size=args.threads, open=True,
-                                    kwargs={"autocommit": True, "prepare_threshold": None})
+        floor_pool = ConnectionPool(
+            url,
+            min_size=args.threads,
+            max_size=args.threads,
+            open=True,
+            kwargs={"autocommit": True, "prepare_threshold": None},
+        )
         nura = NuraClient.connect(url, min_size=args.threads, max_size=args.threads)
 
         def plain_select(user_id: str) -> None:
             with floor_pool.connection() as conn:
                 conn.execute("select * from public.users where id = %s::uuid", (user_id,)).fetchone()
 
-        workloads = {"select * from public.users where id = $1 (floor)": plain_select,
-                     "nura.get_user": nura.get_user, "nura.get_user_for_chat": nura.get_user_for_chat}
+        workloads = {
+            "select * from public.users where id = $1 (floor)": plain_select,
+            "nura.get_user": nura.get_user,
+            "nura.get_user_for_chat": nura.get_user_for_chat,
+        }
         results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in workloads}
         for r in range(args.rounds):
             order = list(workloads) if r % 2 == 0 else list(reversed(workloads))
             for name in order:
                 results[name].append(run(workloads[name], ids, args.threads, args.seconds))
         floor_rate = statistics.median(x[2] for x in results[next(iter(workloads))])
-        print(f"| {args.threads} threads, {USERS:,} users | p50 | p99 | calls/s | rate vs floor |\n|---|---|---|---|---|")
+        print(
+            f"| {args.threads} threads, {USERS:,} users | p50 | p99 | calls/s | rate vs floor |\n|---|---|---|---|---|"
+        )
         for name, runs in results.items():
             p50, p99, rate = (statistics.median(x[i] for x in runs) for i in range(3))
             print(f"| {name} | {p50:.2f} ms | {p99:.2f} ms | {rate:.0f} | {rate / floor_rate:.2f}x |")
@@ -118,12 +152,14 @@ def main() -> None:
         floor_pool.close()
 
         by_id = "(select id from public.bench_ids where n = :n)"
-        queries = {"select * from public.users where id = $1 (floor)": f"select * from public.users where id = {by_id};",
-                   "nura.get_user": f"select nura.get_user({by_id});",
-                   "nura.get_user_for_chat": f"select nura.get_user_for_chat({by_id});"}
+        queries = {
+            "select * from public.users where id = $1 (floor)": f"select * from public.users where id = {by_id};",
+            "nura.get_user": f"select nura.get_user({by_id});",
+            "nura.get_user_for_chat": f"select nura.get_user_for_chat({by_id});",
+        }
         tps: dict[str, list[float]] = {name: [] for name in queries}
         for r in range(args.rounds):
-            for name in (list(queries) if r % 2 == 0 else list(reversed(queries))):
+            for name in list(queries) if r % 2 == 0 else list(reversed(queries)):
                 tps[name].append(pgbench_tps(pg, queries[name], args.threads, args.seconds))
         floor_tps = statistics.median(tps[next(iter(queries))])
         print(f"\n| pgbench, {args.threads} connections | calls/s | mean latency | rate vs floor |\n|---|---|---|---|")

@@ -43,10 +43,29 @@ from generate_series(1, %(n)s) g
 def pgbench(pg: LocalPostgres, db: str, script: str, clients: int, *, seconds: int = 0, transactions: int = 0) -> float:
     limit = ["-T", str(seconds)] if seconds else ["-t", str(transactions)]
     done = subprocess.run(
-        [str(bindir() / "pgbench"), "-n", "-M", "extended", "-h", pg.host, "-p", str(pg.port),
-         "-U", "supabase_auth_admin", "-c", str(clients), "-j", str(clients), *limit,
-         "-f", str(HERE / "pgbench" / script), db],
-        capture_output=True, text=True)
+        [
+            str(bindir() / "pgbench"),
+            "-n",
+            "-M",
+            "extended",
+            "-h",
+            pg.host,
+            "-p",
+            str(pg.port),
+            "-U",
+            "supabase_auth_admin",
+            "-c",
+            str(clients),
+            "-j",
+            str(clients),
+            *limit,
+            "-f",
+            str(HERE / "pgbench" / script),
+            db,
+        ],
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise RuntimeError(done.stderr or done.stdout)
     return float(re.search(r"tps = ([\d.]+)", done.stdout).group(1))
@@ -59,8 +78,7 @@ def prepare(pg: LocalPostgres, db: str, migrated: bool) -> None:
     with psycopg.connect(pg.url("supabase_auth_admin", db)) as conn:
         conn.execute(INSERT_USERS, {"anonymous": False, "n": SEED_USERS})
     with psycopg.connect(pg.url(dbname=db)) as conn:
-        conn.execute("create table public.bench_users as"
-                     " select row_number() over () as n, id from auth.users")
+        conn.execute("create table public.bench_users as select row_number() over () as n, id from auth.users")
         conn.execute("alter table public.bench_users add primary key (n)")
         conn.execute("grant select on public.bench_users to supabase_auth_admin")
     with psycopg.connect(pg.url(dbname=db), autocommit=True) as conn:
@@ -71,8 +89,10 @@ def purge_seconds(pg: LocalPostgres, db: str) -> float:
     with psycopg.connect(pg.url("supabase_auth_admin", db)) as conn:
         conn.execute(INSERT_USERS, {"anonymous": True, "n": PURGED})
         # An anonymous sign-in leaves a session, which the purge's DELETE cascades to.
-        conn.execute("insert into sessions (id, user_id, created_at, updated_at)"
-                     " select gen_random_uuid(), id, now(), now() from users where is_anonymous")
+        conn.execute(
+            "insert into sessions (id, user_id, created_at, updated_at)"
+            " select gen_random_uuid(), id, now(), now() from users where is_anonymous"
+        )
     with psycopg.connect(pg.url(dbname=db), autocommit=True) as conn:
         conn.execute("vacuum analyze auth.users")
     with psycopg.connect(pg.url("supabase_auth_admin", db)) as conn:
@@ -100,7 +120,7 @@ def ab_medians(measure, rounds: int) -> tuple[float, float]:
     both alike; returns the medians (bare, synced)."""
     results = {"bare": [], "synced": []}
     for r in range(rounds):
-        for db in (("bare", "synced") if r % 2 == 0 else ("synced", "bare")):
+        for db in ("bare", "synced") if r % 2 == 0 else ("synced", "bare"):
             results[db].append(measure(db))
     return statistics.median(results["bare"]), statistics.median(results["synced"])
 
@@ -118,25 +138,44 @@ def main() -> None:
         prepare(pg, "bare", migrated=False)
         prepare(pg, "synced", migrated=True)
         rows = []
-        for script, label in (("signup.sql", "email signup (INSERT + 5 UPDATEs)"), ("sign_in.sql", "sign-in (1 UPDATE)")):
+        for script, label in (
+            ("signup.sql", "email signup (INSERT + 5 UPDATEs)"),
+            ("sign_in.sql", "sign-in (1 UPDATE)"),
+        ):
             if args.only not in (None, script[:-4]):
                 continue
             for clients in (1, 4):
                 bare, synced = ab_medians(
-                    lambda db: pgbench(pg, db, script, clients, seconds=args.seconds), args.rounds)
-                rows.append((f"{label}, {clients} client{'s' if clients > 1 else ''}", f"{bare:.0f} tps",
-                             f"{synced:.0f} tps", f"{synced / bare:.2f}x"))
+                    lambda db, script=script, clients=clients: pgbench(pg, db, script, clients, seconds=args.seconds),
+                    args.rounds,
+                )
+                rows.append(
+                    (
+                        f"{label}, {clients} client{'s' if clients > 1 else ''}",
+                        f"{bare:.0f} tps",
+                        f"{synced:.0f} tps",
+                        f"{synced / bare:.2f}x",
+                    )
+                )
         if args.only in (None, "purge"):
             bare, synced = ab_medians(lambda db: purge_seconds(pg, db), args.rounds)
-            rows.append((f"purge of {PURGED:,} anonymous users (one DELETE)", f"{bare * 1000:.0f} ms",
-                         f"{synced * 1000:.0f} ms", f"{synced / bare:.2f}x the time"))
+            rows.append(
+                (
+                    f"purge of {PURGED:,} anonymous users (one DELETE)",
+                    f"{bare * 1000:.0f} ms",
+                    f"{synced * 1000:.0f} ms",
+                    f"{synced / bare:.2f}x the time",
+                )
+            )
         print("| workload | bare auth | with nura-users | ratio |\n|---|---|---|---|")
         for row in rows:
             print("| " + " | ".join(row) + " |")
         if args.only in (None, "log"):
             written, settled = log_bytes_per_signup(pg, "synced")
-            print(f"\nsync log per signup: {written:.0f} bytes as written, {settled:.0f} bytes after VACUUM "
-                  "(heap and indexes of public.user_sync_logs)")
+            print(
+                f"\nsync log per signup: {written:.0f} bytes as written, {settled:.0f} bytes after VACUUM "
+                "(heap and indexes of public.user_sync_logs)"
+            )
     finally:
         pg.discard()
 

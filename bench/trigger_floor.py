@@ -16,17 +16,21 @@ from glue.dev.localpg import LocalPostgres
 from glue.resources import sql_dir
 
 FUNCTION = sql_dir("plpgsql") / "functions" / "nura.tg_auth_users__sync.sql"
-HEADER = ("create or replace function nura.tg_auth_users__sync() returns trigger language plpgsql"
-          " security definer set search_path = '' as $$ begin {} return null; end $$")
+HEADER = (
+    "create or replace function nura.tg_auth_users__sync() returns trigger language plpgsql"
+    " security definer set search_path = '' as $$ begin {} return null; end $$"
+)
 VARIANTS = {
     "the deferred trigger, doing nothing": HEADER.format(""),
     "... and updating public.users only (no log row, no error isolation)": HEADER.format(
-        "update public.users set last_sign_in_at = new.last_sign_in_at, updated_at = now() where id = new.id;"),
+        "update public.users set last_sign_in_at = new.last_sign_in_at, updated_at = now() where id = new.id;"
+    ),
     "... and writing one log row too": HEADER.format(
         "update public.users set last_sign_in_at = new.last_sign_in_at, updated_at = now() where id = new.id;"
         " insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)"
         " values (new.id, 'update', 'supabase_auth', jsonb_build_object('last_sign_in_at', old.last_sign_in_at),"
-        " jsonb_build_object('last_sign_in_at', new.last_sign_in_at), true);"),
+        " jsonb_build_object('last_sign_in_at', new.last_sign_in_at), true);"
+    ),
     "the real sync": FUNCTION.read_text(),
 }
 

@@ -11,9 +11,9 @@ import psycopg
 from yoyo import exceptions as yoyo_errors
 
 from . import migrate as installer
-from .legacy import LEGACY_TABLES, import_legacy, repoint_legacy, switch_legacy, verify_legacy
 from .config import database_url, listen_address, migrate_database_url, port_number
 from .errors import OperatorError
+from .legacy import LEGACY_TABLES, import_legacy, repoint_legacy, switch_legacy, verify_legacy
 
 
 class _Parser(argparse.ArgumentParser):
@@ -25,8 +25,10 @@ class _Parser(argparse.ArgumentParser):
 def _migrate(args) -> int:
     report = installer.migrate(migrate_database_url())
     applied = ", ".join(report.applied) or "none pending"
-    print(f"migrations applied: {applied}; {report.definitions} definitions re-applied; "
-          f"{report.repaired} users backfilled or repaired")
+    print(
+        f"migrations applied: {applied}; {report.definitions} definitions re-applied; "
+        f"{report.repaired} users backfilled or repaired"
+    )
     return 0
 
 
@@ -45,8 +47,10 @@ def _status(args) -> int:
     if s.drift is not None:
         print(f"drift: {s.drift} problem(s) (nura-users check lists them)")
     for m in s.sync_metrics:
-        print(f"sync from {m['source']}: {m['succeeded']}/{m['total']} succeeded "
-              f"(success rate {m['success_rate']}), last failure {m['last_failure_at'] or 'never'}")
+        print(
+            f"sync from {m['source']}: {m['succeeded']}/{m['total']} succeeded "
+            f"(success rate {m['success_rate']}), last failure {m['last_failure_at'] or 'never'}"
+        )
     for line in s.legacy:
         print(line)
     return 0
@@ -55,7 +59,8 @@ def _status(args) -> int:
 def _check(args) -> int:
     with psycopg.connect(database_url(), autocommit=True) as conn:
         rows = conn.execute(
-            "select user_id, problem, detail from nura.check_consistency() order by problem, user_id").fetchall()
+            "select user_id, problem, detail from nura.check_consistency() order by problem, user_id"
+        ).fetchall()
     for user_id, problem, detail in rows:
         print(f"{problem}\t{user_id or '-'}\t{json.dumps(detail)}")
     print(f"{len(rows)} problem(s)" if rows else "no drift")
@@ -74,17 +79,24 @@ def _reconcile(args) -> int:
 
 def _legacy_import(args) -> int:
     def progress(done: int, batches: int, counts: dict) -> None:
-        print(f"batch {done}/{batches}: {counts['rows']} rows, {counts['people']} people, "
-              f"{counts['created']} created, {counts['conflicts']} conflicts", flush=True)
+        print(
+            f"batch {done}/{batches}: {counts['rows']} rows, {counts['people']} people, "
+            f"{counts['created']} created, {counts['conflicts']} conflicts",
+            flush=True,
+        )
 
-    totals = import_legacy(migrate_database_url(), batch_size=args.batch_size, dry_run=args.dry_run,
-                           progress=progress)
-    print(f"{'dry run, nothing written: ' if args.dry_run else ''}{totals['rows']} legacy rows, "
-          f"{totals['people']} people: {totals['created']} created, {totals['merged']} merged from several rows, "
-          f"{totals['matched_to_auth']} matched to auth accounts, {totals['profiles']} profiles written, "
-          f"{totals['conflicts']} conflicts recorded"
-          + (f"; {totals['deferred']} people deferred, as they changed while the import ran: run it again"
-             if totals["deferred"] else ""))
+    totals = import_legacy(migrate_database_url(), batch_size=args.batch_size, dry_run=args.dry_run, progress=progress)
+    print(
+        f"{'dry run, nothing written: ' if args.dry_run else ''}{totals['rows']} legacy rows, "
+        f"{totals['people']} people: {totals['created']} created, {totals['merged']} merged from several rows, "
+        f"{totals['matched_to_auth']} matched to auth accounts, {totals['profiles']} profiles written, "
+        f"{totals['conflicts']} conflicts recorded"
+        + (
+            f"; {totals['deferred']} people deferred, as they changed while the import ran: run it again"
+            if totals["deferred"]
+            else ""
+        )
+    )
     return 0
 
 
@@ -97,8 +109,9 @@ def _legacy_verify(args) -> int:
 
 
 def _legacy_switch(args) -> int:
-    for table, outcome in switch_legacy(migrate_database_url(), [args.table] if args.table else list(LEGACY_TABLES),
-                                        back=args.back):
+    for table, outcome in switch_legacy(
+        migrate_database_url(), [args.table] if args.table else list(LEGACY_TABLES), back=args.back
+    ):
         print(f"{table}: {outcome}")
     return 0
 
@@ -110,8 +123,9 @@ def _legacy_repoint(args) -> int:
     elif args.back:
         print(f"{args.column}: {rows} rows hold their legacy ids again; its foreign key is back as it was")
     else:
-        print(f"{args.column}: {rows} rows now hold user ids; its foreign key references public.users "
-              f"(on update cascade)")
+        print(
+            f"{args.column}: {rows} rows now hold user ids; its foreign key references public.users (on update cascade)"
+        )
     return 0
 
 
@@ -132,8 +146,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="nura-users", description="One normalized users table for a Supabase backend.")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
-    commands.add_parser("migrate", help="apply migrations, re-apply functions and triggers, backfill"
-                        ).set_defaults(run=_migrate)
+    commands.add_parser("migrate", help="apply migrations, re-apply functions and triggers, backfill").set_defaults(
+        run=_migrate
+    )
     p = commands.add_parser("rollback", help="undo the last migration (or all)")
     p.add_argument("--all", action="store_true", help="undo every migration")
     p.add_argument("--yes", action="store_true", help="drop tables even if they hold rows")
@@ -147,15 +162,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="do it all, report, and write nothing")
     p.add_argument("--batch-size", type=_positive, default=10_000, help="people per transaction (default 10000)")
     p.set_defaults(run=_legacy_import)
-    legacy_commands.add_parser("verify", help="every legacy row mapped and every value kept; exit 1 if not"
-                               ).set_defaults(run=_legacy_verify)
-    p = legacy_commands.add_parser("switch", help="put views over the normalized users in place of the legacy "
-                                   "tables (kept as legacy_<name>)")
+    legacy_commands.add_parser(
+        "verify", help="every legacy row mapped and every value kept; exit 1 if not"
+    ).set_defaults(run=_legacy_verify)
+    p = legacy_commands.add_parser(
+        "switch", help="put views over the normalized users in place of the legacy tables (kept as legacy_<name>)"
+    )
     p.add_argument("--table", choices=LEGACY_TABLES, help="only this table")
     p.add_argument("--back", action="store_true", help="put the tables back, with what was written meanwhile")
     p.set_defaults(run=_legacy_switch)
-    p = legacy_commands.add_parser("repoint", help="move a column holding legacy ids (and its foreign key) to "
-                                   "user ids")
+    p = legacy_commands.add_parser("repoint", help="move a column holding legacy ids (and its foreign key) to user ids")
     p.add_argument("column", metavar="TABLE.COLUMN", help="e.g. conversations.user_id")
     p.add_argument("--back", action="store_true", help="put the legacy ids and the foreign key back")
     p.set_defaults(run=_legacy_repoint)
@@ -163,8 +179,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--host", help="the address to listen on (default: HOST, else 127.0.0.1)")
     p.add_argument("--port", type=_port, help="the port to listen on (default: PORT, else 8000)")
     p.set_defaults(run=_serve)
-    p = commands.add_parser("dev", help="a local PostgreSQL with a Supabase-shaped auth, migrated, with demo "
-                            "users, and the API on HOST:PORT")
+    p = commands.add_parser(
+        "dev",
+        help="a local PostgreSQL with a Supabase-shaped auth, migrated, with demo users, and the API on HOST:PORT",
+    )
     p.add_argument("--data-dir", help="where the local cluster lives (default: a per-user data folder)")
     p.add_argument("--pg-port", type=_port, default=54329, help="the local PostgreSQL's port (default 54329)")
     p.set_defaults(run=_dev)
@@ -199,8 +217,10 @@ def main(argv: list[str] | None = None) -> int:
     except OperatorError as e:
         message = str(e)
     except yoyo_errors.LockTimeout:
-        message = (f"another migrate holds the lock (or one was killed mid-run): if none is running, "
-                   f"delete from {installer.MIGRATIONS_SCHEMA}.yoyo_lock")
+        message = (
+            f"another migrate holds the lock (or one was killed mid-run): if none is running, "
+            f"delete from {installer.MIGRATIONS_SCHEMA}.yoyo_lock"
+        )
     except (yoyo_errors.BadMigration, yoyo_errors.MigrationConflict) as e:
         message = f"migration: {e}"
     except psycopg.Error as e:

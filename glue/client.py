@@ -50,7 +50,11 @@ class StaleWrite(NuraError):
 
 
 ERRORS: dict[str, type[NuraError]] = {
-    "PT400": BadInput, "PT401": NotSignedIn, "PT403": Forbidden, "PT404": NotFound, "PT412": StaleWrite,
+    "PT400": BadInput,
+    "PT401": NotSignedIn,
+    "PT403": Forbidden,
+    "PT404": NotFound,
+    "PT412": StaleWrite,
 }
 
 UserId = UUID | str
@@ -61,15 +65,20 @@ class NuraClient:
         self.pool = pool
 
     @classmethod
-    def connect(cls, conninfo: str, *, min_size: int = 1, max_size: int = 10) -> "NuraClient":
-        pool = ConnectionPool(conninfo, min_size=min_size, max_size=max_size, open=True,
-                              kwargs={"autocommit": True, "prepare_threshold": None})
+    def connect(cls, conninfo: str, *, min_size: int = 1, max_size: int = 10) -> NuraClient:
+        pool = ConnectionPool(
+            conninfo,
+            min_size=min_size,
+            max_size=max_size,
+            open=True,
+            kwargs={"autocommit": True, "prepare_threshold": None},
+        )
         return cls(pool)
 
     def close(self) -> None:
         self.pool.close()
 
-    def __enter__(self) -> "NuraClient":
+    def __enter__(self) -> NuraClient:
         return self
 
     def __exit__(self, *exc) -> None:
@@ -89,8 +98,11 @@ class NuraClient:
         return self._call("select nura.get_user(p_user_id => %s::uuid)", str(user_id))
 
     def get_service_profile(self, user_id: UserId, service_type: str) -> dict | None:
-        return self._call("select nura.get_service_profile(p_user_id => %s::uuid, p_service_type => %s::text)",
-                          str(user_id), service_type)
+        return self._call(
+            "select nura.get_service_profile(p_user_id => %s::uuid, p_service_type => %s::text)",
+            str(user_id),
+            service_type,
+        )
 
     def get_user_for_chat(self, user_id: UserId) -> dict | None:
         return self._call("select nura.get_user_for_chat(p_user_id => %s::uuid)", str(user_id))
@@ -101,16 +113,31 @@ class NuraClient:
     def get_user_for_memory(self, user_id: UserId) -> dict | None:
         return self._call("select nura.get_user_for_memory(p_user_id => %s::uuid)", str(user_id))
 
-    def update_profile(self, user_id: UserId, changes: dict, *, source: str = "backend_api",
-                       request_id: str | None = None, session_id: str | None = None) -> dict:
+    def update_profile(
+        self,
+        user_id: UserId,
+        changes: dict,
+        *,
+        source: str = "backend_api",
+        request_id: str | None = None,
+        session_id: str | None = None,
+    ) -> dict:
         return self._call(
             "select nura.update_profile(p_user_id => %s::uuid, p_changes => %s::jsonb, p_source => %s::text,"
             " p_request_id => %s::text, p_session_id => %s::text)",
-            str(user_id), Jsonb(changes), source, request_id, session_id)
+            str(user_id),
+            Jsonb(changes),
+            source,
+            request_id,
+            session_id,
+        )
 
     def update_backend_fields(self, user_id: UserId, changes: dict) -> dict:
-        return self._call("select nura.update_backend_fields(p_user_id => %s::uuid, p_changes => %s::jsonb)",
-                          str(user_id), Jsonb(changes))
+        return self._call(
+            "select nura.update_backend_fields(p_user_id => %s::uuid, p_changes => %s::jsonb)",
+            str(user_id),
+            Jsonb(changes),
+        )
 
     def add_xp(self, user_id: UserId, points: int) -> int:
         return self._call("select nura.add_xp(p_user_id => %s::uuid, p_points => %s::integer)", str(user_id), points)
@@ -118,23 +145,37 @@ class NuraClient:
     def set_service_preferences(self, user_id: UserId, service_type: str, preferences: dict) -> dict:
         return self._call(
             "select nura.set_service_preferences(p_user_id => %s::uuid, p_service_type => %s::text,"
-            " p_preferences => %s::jsonb)", str(user_id), service_type, Jsonb(preferences))
+            " p_preferences => %s::jsonb)",
+            str(user_id),
+            service_type,
+            Jsonb(preferences),
+        )
 
     def set_service_metadata(self, user_id: UserId, service_type: str, metadata: dict) -> dict:
         return self._call(
             "select nura.set_service_metadata(p_user_id => %s::uuid, p_service_type => %s::text,"
-            " p_metadata => %s::jsonb)", str(user_id), service_type, Jsonb(metadata))
+            " p_metadata => %s::jsonb)",
+            str(user_id),
+            service_type,
+            Jsonb(metadata),
+        )
 
     def touch_service(self, user_id: UserId, service_type: str) -> dict:
-        return self._call("select nura.touch_service(p_user_id => %s::uuid, p_service_type => %s::text)",
-                          str(user_id), service_type)
+        return self._call(
+            "select nura.touch_service(p_user_id => %s::uuid, p_service_type => %s::text)", str(user_id), service_type
+        )
 
-    def sync_from_auth(self, record: dict | None, old_record: dict | None, op: str,
-                       source: str = "supabase_webhook") -> dict | None:
+    def sync_from_auth(
+        self, record: dict | None, old_record: dict | None, op: str, source: str = "supabase_webhook"
+    ) -> dict | None:
         return self._call(
             "select nura.sync_from_auth(p_record => %s::jsonb, p_old_record => %s::jsonb, p_op => %s::text,"
             " p_source => %s::text)",
-            None if record is None else Jsonb(record), None if old_record is None else Jsonb(old_record), op, source)
+            None if record is None else Jsonb(record),
+            None if old_record is None else Jsonb(old_record),
+            op,
+            source,
+        )
 
     def check_consistency(self) -> list[dict]:
         return self._call("select coalesce(jsonb_agg(c), '[]') from nura.check_consistency() c")

@@ -33,7 +33,8 @@ def migrate_database_url() -> str:
     if urlsplit(url).port == TRANSACTION_POOLER_PORT:
         raise ConfigError(
             f"MIGRATE_DATABASE_URL points at port {TRANSACTION_POOLER_PORT}, Supabase's transaction pooler: "
-            "use the direct connection (port 5432) or the session pooler")
+            "use the direct connection (port 5432) or the session pooler"
+        )
     return url
 
 
@@ -59,31 +60,41 @@ class ApiSettings:
     metrics_token: str | None = None
 
     @classmethod
-    def from_env(cls) -> "ApiSettings":
+    def from_env(cls) -> ApiSettings:
         def env(name: str) -> str | None:
             return os.environ.get(name, "").strip() or None
 
-        settings = cls(database_url=database_url(), jwt_secret=env("SUPABASE_JWT_SECRET"),
-                       jwks_url=env("SUPABASE_JWKS_URL"), jwt_issuer=env("SUPABASE_JWT_ISSUER"),
-                       webhook_secret=env("NURA_WEBHOOK_SECRET"), metrics_token=env("NURA_METRICS_TOKEN"),
-                       cors_origins=tuple(o.strip().rstrip("/") for o in (env("NURA_CORS_ORIGINS") or "").split(",")
-                                          if o.strip()))
+        settings = cls(
+            database_url=database_url(),
+            jwt_secret=env("SUPABASE_JWT_SECRET"),
+            jwks_url=env("SUPABASE_JWKS_URL"),
+            jwt_issuer=env("SUPABASE_JWT_ISSUER"),
+            webhook_secret=env("NURA_WEBHOOK_SECRET"),
+            metrics_token=env("NURA_METRICS_TOKEN"),
+            cors_origins=tuple(o.strip().rstrip("/") for o in (env("NURA_CORS_ORIGINS") or "").split(",") if o.strip()),
+        )
         settings.validate()
         return settings
 
     def validate(self) -> None:
         if not (self.jwt_secret or self.jwks_url):
-            raise ConfigError("set SUPABASE_JWT_SECRET (HS256 projects) or SUPABASE_JWKS_URL (asymmetric keys): "
-                              "without one no access token can be verified")
+            raise ConfigError(
+                "set SUPABASE_JWT_SECRET (HS256 projects) or SUPABASE_JWKS_URL (asymmetric keys): "
+                "without one no access token can be verified"
+            )
         if self.jwks_url:
             jwks = urlsplit(self.jwks_url)
             if jwks.scheme != "https" and not (jwks.scheme == "http" and jwks.hostname in LOOPBACK):
-                raise ConfigError("SUPABASE_JWKS_URL must be an https URL (plain http only on loopback): "
-                                  "whoever can change the keys in transit can sign tokens")
+                raise ConfigError(
+                    "SUPABASE_JWKS_URL must be an https URL (plain http only on loopback): "
+                    "whoever can change the keys in transit can sign tokens"
+                )
         for origin in self.cors_origins:
             if origin != "*" and not _ORIGIN.fullmatch(origin):
-                raise ConfigError(f"NURA_CORS_ORIGINS: {origin!r} is not an origin like https://app.example.com "
-                                  "(scheme, host and port only), nor *")
+                raise ConfigError(
+                    f"NURA_CORS_ORIGINS: {origin!r} is not an origin like https://app.example.com "
+                    "(scheme, host and port only), nor *"
+                )
 
 
 def port_number(text: str) -> int | None:

@@ -4,13 +4,14 @@ the import's batches, one transaction each, and reports."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Callable
 
 import psycopg
 from psycopg import errors as pg_errors
@@ -25,8 +26,9 @@ PASSES = 3
 _IMPORT_LOCK = "select pg_try_advisory_lock(nura.legacy_import_lock())"
 
 
-def import_legacy(url: str, *, batch_size: int, dry_run: bool,
-                  progress: Callable[[int, int, dict], None] = lambda *_: None) -> Counter:
+def import_legacy(
+    url: str, *, batch_size: int, dry_run: bool, progress: Callable[[int, int, dict], None] = lambda *_: None
+) -> Counter:
     """Imports what is not imported yet, a batch per transaction, so a run after a crash carries on
     where it stopped; batches hold disjoint people, so one connection per core runs them side by
     side. With dry_run each batch runs in a transaction that is rolled back."""
@@ -54,10 +56,8 @@ def import_legacy(url: str, *, batch_size: int, dry_run: bool,
                 if not this_pass["deferred"]:
                     break
         finally:
-            try:
+            with contextlib.suppress(psycopg.Error):  # the connection is gone: the next import or reconcile clears them
                 conn.execute(_CLEAR_STAGING)
-            except psycopg.Error:
-                pass  # the connection is gone: the next import or reconcile clears them
     return totals
 
 
@@ -102,8 +102,10 @@ def _run_side_by_side(url: str, batches: int, totals: Counter, progress) -> None
         except BaseException as e:  # handed to the main thread, which raises it
             finished.put(e)
 
-    workers = [threading.Thread(target=work, name=f"legacy-import-{n}")
-               for n in range(min(os.cpu_count() or 1, MAX_CONNECTIONS, batches))]
+    workers = [
+        threading.Thread(target=work, name=f"legacy-import-{n}")
+        for n in range(min(os.cpu_count() or 1, MAX_CONNECTIONS, batches))
+    ]
     for worker in workers:
         worker.start()
     try:
@@ -121,13 +123,17 @@ def _run_side_by_side(url: str, batches: int, totals: Counter, progress) -> None
 
 def verify_legacy(url: str) -> list[tuple]:
     """nura.legacy_verify, a table per connection side by side."""
+
     def check(table: str) -> list[tuple]:
         with psycopg.connect(url, autocommit=True) as conn:
-            return conn.execute("select legacy_table, legacy_id, field, value, problem from nura.legacy_verify(%s)"
-                                " order by 2, 3", (table,)).fetchall()
+            return conn.execute(
+                "select legacy_table, legacy_id, field, value, problem from nura.legacy_verify(%s) order by 2, 3",
+                (table,),
+            ).fetchall()
 
     with ThreadPoolExecutor(max_workers=len(LEGACY_TABLES)) as pool:
         return [problem for problems in pool.map(check, LEGACY_TABLES) for problem in problems]
+
 
 # Renaming a table and rewriting a column wait for every query on them; never queue the whole
 # application behind that for long.
@@ -150,8 +156,9 @@ def repoint_legacy(url: str, target: str, *, back: bool) -> int | None:
     schema, name = table if len(table) == 2 else ("public", table[0])
     with psycopg.connect(url, prepare_threshold=None) as conn:
         conn.execute(_LOCK_TIMEOUT)
-        relation = conn.execute("select to_regclass(format('%%I.%%I', %s::text, %s::text))::text",
-                                (schema, name)).fetchone()[0]
+        relation = conn.execute(
+            "select to_regclass(format('%%I.%%I', %s::text, %s::text))::text", (schema, name)
+        ).fetchone()[0]
         if relation is None:
             raise OperatorError(f"no table {schema}.{name}")
         return conn.execute("select nura.legacy_repoint(%s::regclass, %s, %s)", (relation, column, back)).fetchone()[0]
@@ -161,16 +168,21 @@ def legacy_state(conn: psycopg.Connection) -> list[str]:
     """One line per legacy table present and per repointed column, for `status`."""
     lines = []
     for table in LEGACY_TABLES:
-        switched, present = conn.execute("select nura.legacy_switched(%s), nura.legacy_source(%s) is not null",
-                                         (table, table)).fetchone()
+        switched, present = conn.execute(
+            "select nura.legacy_switched(%s), nura.legacy_source(%s) is not null", (table, table)
+        ).fetchone()
         if switched:
-            lines.append(f"legacy {table}: switched (a view over the normalized users; the table is kept as "
-                         f"legacy_{table})")
+            lines.append(
+                f"legacy {table}: switched (a view over the normalized users; the table is kept as legacy_{table})"
+            )
         elif present:
             lines.append(f"legacy {table}: the table")
     for table, column, legacy_table, rows, when in conn.execute(
-            "select format('%I.%I', table_schema, table_name), column_name, legacy_table, rows_rewritten, repointed_at"
-            " from nura.legacy_repoints order by 1, 2"):
-        lines.append(f"legacy repoint {table}.{column}: user ids (was {legacy_table} ids; {rows} rows rewritten "
-                     f"{when:%Y-%m-%d %H:%M})")
+        "select format('%I.%I', table_schema, table_name), column_name, legacy_table, rows_rewritten, repointed_at"
+        " from nura.legacy_repoints order by 1, 2"
+    ):
+        lines.append(
+            f"legacy repoint {table}.{column}: user ids (was {legacy_table} ids; {rows} rows rewritten "
+            f"{when:%Y-%m-%d %H:%M})"
+        )
     return lines

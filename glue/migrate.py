@@ -28,9 +28,11 @@ from .resources import sql_dir
 MIGRATIONS_SCHEMA = "nura_migrations"
 # What a plpgsql/ file defines, by what it creates, in the order they are applied: views and
 # triggers need the functions (function bodies are checked at commit, so their order is free).
-_KINDS = (("function", re.compile(r"^create or replace function ", re.I | re.M)),
-          ("view", re.compile(r"^create or replace view ", re.I | re.M)),
-          ("trigger", re.compile(r"^select nura\.install_trigger\(", re.I | re.M)))
+_KINDS = (
+    ("function", re.compile(r"^create or replace function ", re.I | re.M)),
+    ("view", re.compile(r"^create or replace view ", re.I | re.M)),
+    ("trigger", re.compile(r"^select nura\.install_trigger\(", re.I | re.M)),
+)
 RETIRED = "retired.sql"
 # The upgrade waits this long for a lock (a long query holding a table), then gives it up and
 # tries again, so signups never queue behind it for longer; after LOCK_ATTEMPTS it fails.
@@ -81,7 +83,7 @@ def plpgsql_files() -> list[Path]:
     root = sql_dir("plpgsql")
     definitions = sorted(f for f in root.rglob("*.sql") if f.name != RETIRED)
     order = [kind for kind, _ in _KINDS]
-    return sorted(definitions, key=lambda f: order.index(_kind(f))) + [root / RETIRED]
+    return [*sorted(definitions, key=lambda f: order.index(_kind(f))), root / RETIRED]
 
 
 def trigger_names() -> list[str]:
@@ -91,8 +93,10 @@ def trigger_names() -> list[str]:
 
 def _require_auth_users(conn: psycopg.Connection) -> None:
     if conn.execute("select to_regclass('auth.users')").fetchone()[0] is None:
-        raise MigrateError("auth.users does not exist: point MIGRATE_DATABASE_URL at a Supabase database "
-                           "(or one with a Supabase-shaped auth schema)")
+        raise MigrateError(
+            "auth.users does not exist: point MIGRATE_DATABASE_URL at a Supabase database "
+            "(or one with a Supabase-shaped auth schema)"
+        )
 
 
 def _ours_installed(conn: psycopg.Connection) -> bool:
@@ -114,8 +118,10 @@ def migrate(url: str) -> MigrateReport:
                 break
             except psycopg.errors.LockNotAvailable:
                 if attempt == LOCK_ATTEMPTS:
-                    raise MigrateError("a table stayed locked by another transaction the whole time: nothing was "
-                                       "changed; try again once it has finished") from None
+                    raise MigrateError(
+                        "a table stayed locked by another transaction the whole time: nothing was "
+                        "changed; try again once it has finished"
+                    ) from None
                 time.sleep(min(attempt, 5))
     with psycopg.connect(url, autocommit=True) as conn:
         _complete_erasure(conn)
@@ -152,13 +158,18 @@ def _complete_erasure(conn: psycopg.Connection) -> None:
     """Tombstones made by releases that erased less are erased now, in batches walked by id, and
     then the table's check is validated (it holds for new rows from the moment it was added).
     Once it is, there is nothing to do here."""
-    validated = conn.execute("select convalidated from pg_catalog.pg_constraint"
-                             " where conrelid = 'public.users'::regclass and conname = %s", (_ERASURE_CHECK,)).fetchone()
+    validated = conn.execute(
+        "select convalidated from pg_catalog.pg_constraint where conrelid = 'public.users'::regclass and conname = %s",
+        (_ERASURE_CHECK,),
+    ).fetchone()
     if validated is None or validated[0]:
         return
     after = None
-    while (after := conn.execute("select nura.erase_old_tombstones(p_after => %s::uuid, p_limit => 10000)",
-                                 (after,)).fetchone()[0]) is not None:
+    while (
+        after := conn.execute(
+            "select nura.erase_old_tombstones(p_after => %s::uuid, p_limit => 10000)", (after,)
+        ).fetchone()[0]
+    ) is not None:
         pass
     conn.execute(sql.SQL("alter table public.users validate constraint {}").format(sql.Identifier(_ERASURE_CHECK)))
 
@@ -218,8 +229,9 @@ def status(url: str) -> Status:
         _require_auth_users(conn)
         tracked = conn.execute("select to_regnamespace(%s)", (MIGRATIONS_SCHEMA,)).fetchone()[0] is not None
     pending = {m.id for m in (_backend(url).to_apply(migrations) if tracked else migrations)}
-    result = Status(applied=[m.id for m in migrations if m.id not in pending],
-                    pending=[m.id for m in migrations if m.id in pending])
+    result = Status(
+        applied=[m.id for m in migrations if m.id not in pending], pending=[m.id for m in migrations if m.id in pending]
+    )
     result.triggers = {t: False for t in trigger_names()}
     with psycopg.connect(url, autocommit=True) as conn:
         if _ours_installed(conn):  # without our functions there are none of our triggers either

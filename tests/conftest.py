@@ -21,6 +21,7 @@ from glue.dev import supabase_standin
 from glue.dev.localpg import SUPERUSER, LocalPostgres
 from tests.support.database import FAST_SETTINGS, Database
 
+
 @pytest.fixture(scope="session")
 def cluster():
     pg = LocalPostgres.throwaway(settings=FAST_SETTINGS)
@@ -40,8 +41,10 @@ def _template(cluster: LocalPostgres, name: str, migrated: bool) -> str:
 
 @pytest.fixture(scope="session")
 def templates(cluster):
-    return {"bare": _template(cluster, "tpl_bare", migrated=False),
-            "migrated": _template(cluster, "tpl_migrated", migrated=True)}
+    return {
+        "bare": _template(cluster, "tpl_bare", migrated=False),
+        "migrated": _template(cluster, "tpl_migrated", migrated=True),
+    }
 
 
 _counter = itertools.count()
@@ -49,8 +52,9 @@ _counter = itertools.count()
 
 def _clone(cluster: LocalPostgres, template: str):
     name = f"t{next(_counter)}_{os.getpid()}"
-    janitor = DatabaseJanitor(user=SUPERUSER, host=cluster.host, port=cluster.port, dbname=name,
-                              template_dbname=template)
+    janitor = DatabaseJanitor(
+        user=SUPERUSER, host=cluster.host, port=cluster.port, dbname=name, template_dbname=template
+    )
     janitor.init()
     with psycopg.connect(cluster.url(), autocommit=True) as conn:
         conn.execute(f"alter database {name} owner to postgres")
@@ -92,5 +96,7 @@ def pytest_terminal_summary(terminalreporter):
     """The fuzzing's count, for the README's Guarantees table."""
     fuzz = sys.modules.get("tests.test_http_fuzz")
     if fuzz is not None and fuzz.CASES["requests"]:
-        terminalreporter.write_line(f"GUARANTEE fuzz: {fuzz.CASES['requests']} requests generated (hypothesis and "
-                                    f"schemathesis), {fuzz.CASES['5xx']} answered 5xx")
+        terminalreporter.write_line(
+            f"GUARANTEE fuzz: {fuzz.CASES['requests']} requests generated (hypothesis and "
+            f"schemathesis), {fuzz.CASES['5xx']} answered 5xx"
+        )

@@ -63,13 +63,29 @@ def test_anonymous_sign_in(db):
     assert user["last_sign_in_at"] is not None
 
 
-@pytest.mark.parametrize("provider, claims, full_name, avatar", [
-    ("google", {"name": "Grace Hopper", "picture": "https://lh3.example.com/a.png", "email": "g@example.com"},
-     "Grace Hopper", "https://lh3.example.com/a.png"),
-    ("github", {"full_name": "Linus T", "name": "ignored", "avatar_url": "https://gh.example.com/l.png",
-                "user_name": "linus", "email": "l@example.com"},
-     "Linus T", "https://gh.example.com/l.png"),
-])
+@pytest.mark.parametrize(
+    "provider, claims, full_name, avatar",
+    [
+        (
+            "google",
+            {"name": "Grace Hopper", "picture": "https://lh3.example.com/a.png", "email": "g@example.com"},
+            "Grace Hopper",
+            "https://lh3.example.com/a.png",
+        ),
+        (
+            "github",
+            {
+                "full_name": "Linus T",
+                "name": "ignored",
+                "avatar_url": "https://gh.example.com/l.png",
+                "user_name": "linus",
+                "email": "l@example.com",
+            },
+            "Linus T",
+            "https://gh.example.com/l.png",
+        ),
+    ],
+)
 def test_oauth_signup_reads_the_providers_keys(db, provider, claims, full_name, avatar):
     uid = db.auth.oauth_signup(provider, claims)
     user = db.user(uid)
@@ -158,7 +174,7 @@ def test_soft_then_hard_delete_logs_one_deletion(db):
     uid = db.auth.email_signup("hal@example.com")
     db.auth.soft_delete(uid)
     db.auth.hard_delete(uid)
-    assert [l["sync_type"] for l in db.logs(uid)] == ["delete"]  # one deletion; the rest of the log is erased
+    assert [log["sync_type"] for log in db.logs(uid)] == ["delete"]  # one deletion; the rest of the log is erased
 
 
 def test_reused_id_after_hard_delete_is_a_new_account(db):
@@ -174,8 +190,10 @@ def test_sync_runs_inside_auths_transaction(db):
     with psycopg.connect(db.url("supabase_auth_admin")) as conn:
         db.auth._insert(conn, id=str(uuid.uuid4()), email="rolled@back.example")
         conn.execute("set constraints all immediate")  # run the commit-time sync now
-        synced = conn.execute("select calls from pg_stat_xact_user_functions"
-                              " where schemaname = 'nura' and funcname = 'create_users_from_auth'").fetchone()
+        synced = conn.execute(
+            "select calls from pg_stat_xact_user_functions"
+            " where schemaname = 'nura' and funcname = 'create_users_from_auth'"
+        ).fetchone()
         assert synced == (1,)
         conn.rollback()
     assert db.one("select count(*) from public.users")[0] == 0
@@ -185,24 +203,30 @@ def test_sync_runs_inside_auths_transaction(db):
 def test_supabase_auth_can_still_change_its_column_types(db):
     """Auth's own migrations alter auth.users; nothing of ours may depend on its columns."""
     with psycopg.connect(db.url("supabase_auth_admin")) as conn:
-        conn.execute("alter table users alter column email type text, alter column phone type varchar(20),"
-                     " alter column raw_user_meta_data type jsonb, alter column last_sign_in_at type timestamptz")
+        conn.execute(
+            "alter table users alter column email type text, alter column phone type varchar(20),"
+            " alter column raw_user_meta_data type jsonb, alter column last_sign_in_at type timestamptz"
+        )
     uid = db.auth.email_signup("after-alter@example.com", {"full_name": "Still Synced"}, sign_in=True)
     assert db.user(uid)["full_name"] == "Still Synced"
 
 
 def test_auth_users_stand_in_has_supabases_35_columns(db):
-    assert db.one("select count(*) from information_schema.columns"
-                  " where table_schema = 'auth' and table_name = 'users'")[0] == 35
+    assert (
+        db.one("select count(*) from information_schema.columns where table_schema = 'auth' and table_name = 'users'")[
+            0
+        ]
+        == 35
+    )
 
 
 def test_one_transaction_touching_several_users_syncs_each_to_its_final_state(db):
     a = db.auth.email_signup("a@multi.example", {"full_name": "A"})
     b = db.auth.email_signup("b@multi.example", {"full_name": "B"})
     with psycopg.connect(db.url("supabase_auth_admin")) as conn:
-        conn.execute("update users set raw_user_meta_data = '{\"full_name\": \"A2\"}' where id = %s", (a,))
+        conn.execute('update users set raw_user_meta_data = \'{"full_name": "A2"}\' where id = %s', (a,))
         conn.execute("update users set last_sign_in_at = now() where id = %s", (b,))
-        conn.execute("update users set raw_user_meta_data = '{\"full_name\": \"A3\"}' where id = %s", (a,))
+        conn.execute('update users set raw_user_meta_data = \'{"full_name": "A3"}\' where id = %s', (a,))
     assert db.user(a)["full_name"] == "A3" and db.user(b)["last_sign_in_at"] is not None
     assert db.logs(a)[-1]["after_data"] == {"full_name": "A3"}
     assert db.drift() == []
@@ -211,12 +235,12 @@ def test_one_transaction_touching_several_users_syncs_each_to_its_final_state(db
 def test_changes_after_set_constraints_immediate_are_synced_too(db):
     uid = db.auth.email_signup("imm@example.com", {"full_name": "Before"})
     with psycopg.connect(db.url("supabase_auth_admin")) as conn:
-        conn.execute("update users set raw_user_meta_data = '{\"full_name\": \"Middle\"}' where id = %s", (uid,))
+        conn.execute('update users set raw_user_meta_data = \'{"full_name": "Middle"}\' where id = %s', (uid,))
         conn.execute("set constraints all immediate")  # fires the sync now, mid-transaction
         conn.execute("set constraints all deferred")
-        conn.execute("update users set raw_user_meta_data = '{\"full_name\": \"After\"}' where id = %s", (uid,))
+        conn.execute('update users set raw_user_meta_data = \'{"full_name": "After"}\' where id = %s', (uid,))
     assert db.user(uid)["full_name"] == "After"
-    assert [l["after_data"] for l in db.logs(uid)[1:]] == [{"full_name": "Middle"}, {"full_name": "After"}]
+    assert [log["after_data"] for log in db.logs(uid)[1:]] == [{"full_name": "Middle"}, {"full_name": "After"}]
 
 
 def test_a_user_created_and_deleted_in_one_transaction_leaves_nothing(db):

@@ -26,8 +26,10 @@ def _assert_nothing_personal(db, user_id: str, *secrets: str) -> None:
     assert user is not None and user["deleted_at"] is not None
     held = {k: v for k, v in user.items() if k not in BOOKKEEPING and v not in EMPTY}
     assert held == {}, held
-    everything = json.dumps([db.logs(user_id), db.all("select * from public.user_service_profiles where user_id = %s",
-                                                      (user_id,))], default=str)
+    everything = json.dumps(
+        [db.logs(user_id), db.all("select * from public.user_service_profiles where user_id = %s", (user_id,))],
+        default=str,
+    )
     for secret in secrets:
         assert secret not in everything
     # not even when: one log row per sign-in would tell when the person signed in
@@ -56,10 +58,12 @@ def test_a_deleted_user_leaves_a_tombstone_holding_nothing_personal(db, how):
     else:
         uid = db.auth.email_signup("wendy@example.com", {"full_name": "Wendy Secret"}, sign_in=True)
         with db.connect() as conn:
-            conn.execute("select nura.update_backend_fields(%s, '{\"xp\": 40, \"current_streak\": 3,"
-                         " \"last_active_at\": \"2026-01-01T00:00:00Z\"}')", (uid,))
-            conn.execute("select nura.update_profile(%s, '{\"bio\": \"a bio\", \"privacy_settings\": {\"x\": 1}}')",
-                         (uid,))
+            conn.execute(
+                'select nura.update_backend_fields(%s, \'{"xp": 40, "current_streak": 3,'
+                ' "last_active_at": "2026-01-01T00:00:00Z"}\')',
+                (uid,),
+            )
+            conn.execute('select nura.update_profile(%s, \'{"bio": "a bio", "privacy_settings": {"x": 1}}\')', (uid,))
         (db.auth.hard_delete if how == "auth hard delete" else db.auth.soft_delete)(uid)
     _assert_nothing_personal(db, uid, "wendy@example.com", "Wendy Secret", "a bio")
     assert db.one("select nura.get_user(%s) ->> 'auth_fields'", (uid,))[0] is None
@@ -69,8 +73,14 @@ def test_a_deleted_user_leaves_a_tombstone_holding_nothing_personal(db, how):
 def test_the_table_itself_refuses_a_tombstone_holding_anything_personal(db):
     uid = db.auth.email_signup("tomb@example.com", sign_in=True)
     db.auth.hard_delete(uid)
-    for column, value in (("last_sign_in_at", "now()"), ("email_confirmed_at", "now()"), ("xp", "5"),
-                          ("current_streak", "1"), ("last_active_at", "now()"), ("auth_fields", "'{}'")):
+    for column, value in (
+        ("last_sign_in_at", "now()"),
+        ("email_confirmed_at", "now()"),
+        ("xp", "5"),
+        ("current_streak", "1"),
+        ("last_active_at", "now()"),
+        ("auth_fields", "'{}'"),
+    ):
         with pytest.raises(psycopg.errors.CheckViolation):
             db.one(f"update public.users set {column} = {value} where id = %s returning id", (uid,))
 
@@ -78,7 +88,7 @@ def test_the_table_itself_refuses_a_tombstone_holding_anything_personal(db):
 def test_a_write_that_commits_while_the_delete_waits_is_erased_too(db):
     uid = db.auth.email_signup("racer@example.com", {"full_name": "Racer"})
     writer = psycopg.connect(db.url())
-    writer.execute("select nura.update_profile(%s, '{\"bio\": \"written while the delete waited\"}')", (uid,))
+    writer.execute('select nura.update_profile(%s, \'{"bio": "written while the delete waited"}\')', (uid,))
     deletion = threading.Thread(target=db.auth.hard_delete, args=(uid,))
     deletion.start()
     deletion.join(timeout=1)
@@ -92,8 +102,9 @@ def test_a_write_that_commits_while_the_delete_waits_is_erased_too(db):
 def test_service_profiles_and_their_log_values_are_erased(db):
     uid = db.auth.email_signup("caller@example.com", {"full_name": "Caller"})
     with db.connect() as conn:
-        conn.execute("select nura.set_service_metadata(%s, 'voice', '{\"call_history\": [\"+15550001111 at noon\"]}')",
-                     (uid,))
+        conn.execute(
+            "select nura.set_service_metadata(%s, 'voice', '{\"call_history\": [\"+15550001111 at noon\"]}')", (uid,)
+        )
         conn.execute("select nura.set_service_preferences(%s, 'chat', '{\"tone\": \"secret tone\"}')", (uid,))
         conn.execute("select nura.touch_service(%s, 'memory')", (uid,))
     db.auth.hard_delete(uid)
@@ -116,9 +127,24 @@ def test_an_import_after_a_deletion_writes_nothing_of_theirs_back(legacy_db, del
     db = legacy_db
     uid = db.auth.email_signup("gone@example.com", {"full_name": "Gone Person"})
     with db.connect() as conn:  # the legacy system used the auth ids
-        legacy_data.insert(conn, "chat_users", legacy_data.CHAT, [
-            (uid, "gone@example.com", "Legacy Gone", "+44 20 7946 0999", "$2b$h", {"show": True}, {"email": True},
-             True, "2023-01-01T00:00:00Z")])
+        legacy_data.insert(
+            conn,
+            "chat_users",
+            legacy_data.CHAT,
+            [
+                (
+                    uid,
+                    "gone@example.com",
+                    "Legacy Gone",
+                    "+44 20 7946 0999",
+                    "$2b$h",
+                    {"show": True},
+                    {"email": True},
+                    True,
+                    "2023-01-01T00:00:00Z",
+                )
+            ],
+        )
         legacy_data.insert(conn, "custom_users", legacy_data.CUSTOM, [(uid, "Custom Gone", 5, 99)])
     (db.auth.hard_delete if delete == "hard" else db.auth.soft_delete)(uid)
     import_legacy(db.url(), batch_size=10, dry_run=False)
@@ -141,9 +167,23 @@ def test_a_deletion_during_an_import_removes_the_persons_staged_rows(legacy_db):
     db = legacy_db
     uid = db.auth.email_signup("staged@example.com", {"full_name": "Staged"})
     with db.connect() as conn:
-        legacy_data.insert(conn, "voice_users", legacy_data.VOICE, [
-            (uuid.uuid4(), "Staged Voice", "staged@example.com", "+33 1 23 45 67 00", "$2b$h",
-             "2023-01-01T00:00:00Z", None, None)])
+        legacy_data.insert(
+            conn,
+            "voice_users",
+            legacy_data.VOICE,
+            [
+                (
+                    uuid.uuid4(),
+                    "Staged Voice",
+                    "staged@example.com",
+                    "+33 1 23 45 67 00",
+                    "$2b$h",
+                    "2023-01-01T00:00:00Z",
+                    None,
+                    None,
+                )
+            ],
+        )
     with psycopg.connect(db.url(), autocommit=True) as conn:
         conn.execute("select nura.legacy_prepare(10)")
         assert conn.execute("select count(*) from nura.legacy_rows where person_id = %s", (uid,)).fetchone()[0] == 1
@@ -167,18 +207,27 @@ def test_migrate_erases_the_tombstones_an_earlier_release_left(db, run):
     db.auth.hard_delete(uid)
     with db.connect() as conn:  # the tombstone as an earlier release left it
         conn.execute("alter table public.users drop constraint users_tombstone_holds_nothing_personal")
-        conn.execute("update public.users set last_sign_in_at = now(), email_confirmed_at = now(), xp = 3 where id = %s",
-                     (uid,))
-        conn.execute("insert into public.user_sync_logs (user_id, sync_type, source, after_data, success)"
-                     " values (%s, 'update', 'supabase_auth', '{\"last_sign_in_at\": null}', true)", (uid,))
-        conn.execute("insert into public.user_service_profiles (user_id, service_type, service_preferences)"
-                     " values (%s, 'chat', '{\"tone\": \"old\"}')", (uid,))
-        conn.execute("alter table public.users add constraint users_tombstone_holds_nothing_personal check ("
-                     "deleted_at is null or (not is_active and email is null and phone_number is null and full_name is null"
-                     " and display_name is null and bio is null and avatar_url is null and privacy_settings = '{}'"
-                     " and email_confirmed_at is null and phone_confirmed_at is null and last_sign_in_at is null"
-                     " and last_active_at is null and xp = 0 and current_streak = 0 and auth_fields is null"
-                     " and auth_updated_at is null)) not valid")
+        conn.execute(
+            "update public.users set last_sign_in_at = now(), email_confirmed_at = now(), xp = 3 where id = %s", (uid,)
+        )
+        conn.execute(
+            "insert into public.user_sync_logs (user_id, sync_type, source, after_data, success)"
+            " values (%s, 'update', 'supabase_auth', '{\"last_sign_in_at\": null}', true)",
+            (uid,),
+        )
+        conn.execute(
+            "insert into public.user_service_profiles (user_id, service_type, service_preferences)"
+            " values (%s, 'chat', '{\"tone\": \"old\"}')",
+            (uid,),
+        )
+        conn.execute(
+            "alter table public.users add constraint users_tombstone_holds_nothing_personal check ("
+            "deleted_at is null or (not is_active and email is null and phone_number is null and full_name is null"
+            " and display_name is null and bio is null and avatar_url is null and privacy_settings = '{}'"
+            " and email_confirmed_at is null and phone_confirmed_at is null and last_sign_in_at is null"
+            " and last_active_at is null and xp = 0 and current_streak = 0 and auth_fields is null"
+            " and auth_updated_at is null)) not valid"
+        )
     assert run(db, "migrate")[0] == 0
     user = db.user(uid)
     assert (user["last_sign_in_at"], user["email_confirmed_at"], user["xp"]) == (None, None, 0)

@@ -19,12 +19,12 @@ from collections import Counter, defaultdict
 
 import psycopg
 
+from glue import migrate as installer
 from glue.client import NuraClient
 from glue.dev.localpg import LocalPostgres
 from glue.dev.supabase_standin import AuthServer, access_token, install
-from glue import migrate as installer
-from tests.support.pgkill import kill_server, postmaster
 from tests.support.http import SECRET, WEBHOOK_SECRET, Server, make_app, scraped_metrics, webhook_event
+from tests.support.pgkill import kill_server, postmaster
 
 FULL = os.environ.get("NURA_GUARANTEES") == "full"
 LOAD_SECONDS = 60 if FULL else 6
@@ -47,11 +47,18 @@ class Api:
 
     def call(self, method: str, path: str, body: dict | None = None, headers: dict | None = None) -> tuple[int, dict]:
         data = None if body is None else json.dumps(body)
-        self.connection.request(method, path, body=data, headers={
-            **({"Content-Type": "application/json"} if data else {}), **(headers or {})})
+        self.connection.request(
+            method,
+            path,
+            body=data,
+            headers={**({"Content-Type": "application/json"} if data else {}), **(headers or {})},
+        )
         response = self.connection.getresponse()
-        return response.status, {**json.loads(response.read() or b"null"), "_etag": response.getheader("ETag"),
-                                  "_retry_after": response.getheader("Retry-After")}
+        return response.status, {
+            **json.loads(response.read() or b"null"),
+            "_etag": response.getheader("ETag"),
+            "_retry_after": response.getheader("Retry-After"),
+        }
 
 
 def test_mixed_load_on_a_hundred_users_loses_and_breaks_nothing(db):
@@ -61,8 +68,8 @@ def test_mixed_load_on_a_hundred_users_loses_and_breaks_nothing(db):
     server = Server(db.url("postgres"), NURA_WEBHOOK_SECRET=WEBHOOK_SECRET)
     outcomes: Counter = Counter()
     failures: list = []
-    acknowledged: dict[str, tuple] = {}   # X-Request-ID of every 200 profile write -> (user, field, value)
-    refused: list[str] = []               # X-Request-ID of every 412
+    acknowledged: dict[str, tuple] = {}  # X-Request-ID of every 200 profile write -> (user, field, value)
+    refused: list[str] = []  # X-Request-ID of every 412
     xp: Counter = Counter()
     deadline = time.monotonic() + LOAD_SECONDS
     lock = threading.Lock()
@@ -98,8 +105,12 @@ def test_mixed_load_on_a_hundred_users_loses_and_breaks_nothing(db):
                         auth.sign_in(user)
                         status = 200
                     elif op == "preferences":
-                        status, _ = api.call("PUT", "/api/users/services/chat",
-                                             {"service_preferences": {f"k{rng.randrange(3)}": request_id}}, bearer)
+                        status, _ = api.call(
+                            "PUT",
+                            "/api/users/services/chat",
+                            {"service_preferences": {f"k{rng.randrange(3)}": request_id}},
+                            bearer,
+                        )
                     elif op == "xp":
                         points = rng.randrange(1, 50)
                         service.add_xp(user, points)
@@ -107,10 +118,13 @@ def test_mixed_load_on_a_hundred_users_loses_and_breaks_nothing(db):
                             xp[user] += points
                         status = 200
                     else:
-                        status, _ = api.call("POST", "/webhooks/supabase-auth",
-                                             webhook_event(db.auth_row(user), None, "UPDATE"),
-                                             {"X-Webhook-Secret": WEBHOOK_SECRET})
-                except Exception as e:  # noqa: BLE001 - every failure is the finding
+                        status, _ = api.call(
+                            "POST",
+                            "/webhooks/supabase-auth",
+                            webhook_event(db.auth_row(user), None, "UPDATE"),
+                            {"X-Webhook-Secret": WEBHOOK_SECRET},
+                        )
+                except Exception as e:
                     with lock:
                         failures.append((op, repr(e)))
                     continue
@@ -129,16 +143,19 @@ def test_mixed_load_on_a_hundred_users_loses_and_breaks_nothing(db):
     log = server.stop()
 
     requests = sum(outcomes.values())
-    report(f"load: {requests} operations from {CLIENTS} clients on {USERS} users in {elapsed:.0f} s; "
-           f"{len(failures)} failed; {len(refused)} stale If-Match writes refused with 412 by design")
+    report(
+        f"load: {requests} operations from {CLIENTS} clients on {USERS} users in {elapsed:.0f} s; "
+        f"{len(failures)} failed; {len(refused)} stale If-Match writes refused with 412 by design"
+    )
     assert failures == [], failures[:10]
     assert "deadlock" not in log and "could not serialize" not in log
     assert db.drift() == []
     with db.connect() as conn:
         # every acknowledged profile write left exactly one log row, every refused one none
         # (and against the right user, with the value sent)
-        rows = conn.execute("select request_id, user_id::text, after_data from public.user_sync_logs"
-                            " where sync_type = 'profile_update'").fetchall()
+        rows = conn.execute(
+            "select request_id, user_id::text, after_data from public.user_sync_logs where sync_type = 'profile_update'"
+        ).fetchall()
         logged = Counter(r for r, _, _ in rows)
         assert all(logged[r] == 1 for r in acknowledged) and not any(logged[r] for r in refused)
         assert sum(logged.values()) == len(acknowledged)
@@ -149,8 +166,9 @@ def test_mixed_load_on_a_hundred_users_loses_and_breaks_nothing(db):
         for user in users:
             row = conn.execute("select to_jsonb(u) from public.users u where id = %s", (user,)).fetchone()[0]
             last: dict = {}
-            for (after,) in conn.execute("select after_data from public.user_sync_logs where user_id = %s and success"
-                                         " order by id", (user,)):
+            for (after,) in conn.execute(
+                "select after_data from public.user_sync_logs where user_id = %s and success order by id", (user,)
+            ):
                 for key, value in (after or {}).items():
                     if key in OBJECT_FIELDS:  # logged as the keys that changed: replay them
                         merged = {**last.get(key, {}), **value}
@@ -159,13 +177,19 @@ def test_mixed_load_on_a_hundred_users_loses_and_breaks_nothing(db):
                         last[key] = value
             for field in PROFILE_FIELDS:
                 assert row[field] == last.get(field, row[field]), (user, field)
-            prefs = conn.execute("select service_preferences from public.user_service_profiles"
-                                 " where user_id = %s and service_type = 'chat'", (user,)).fetchone()
+            prefs = conn.execute(
+                "select service_preferences from public.user_service_profiles"
+                " where user_id = %s and service_type = 'chat'",
+                (user,),
+            ).fetchone()
             if prefs:
                 assert prefs[0] == last["chat.service_preferences"]
             assert row["xp"] == xp[user]
-    report(f"load: consistency check empty; {len(acknowledged)} acknowledged profile writes, each logged once; "
-           f"every field's final value the log's last; xp totals equal the sum of {sum(outcomes[k] for k in outcomes if k[0] == 'xp')} add_xp calls")
+    xp_calls = sum(outcomes[k] for k in outcomes if k[0] == "xp")
+    report(
+        f"load: consistency check empty; {len(acknowledged)} acknowledged profile writes, each logged once; "
+        f"every field's final value the log's last; xp totals equal the sum of {xp_calls} add_xp calls"
+    )
 
 
 def test_the_database_killed_mid_burst_loses_nothing_committed_and_the_api_recovers():
@@ -198,10 +222,14 @@ def test_the_database_killed_mid_burst_loses_nothing_committed_and_the_api_recov
                         user = mine[n % len(mine)]
                         bio = f"bio {number}-{n}"
                         history[user].append((bio, False))
-                        status, _ = client.call("PUT", "/api/users/profile", {"bio": bio}, {
-                            "Authorization": f"Bearer {access_token(SECRET, user)}", "X-Request-ID": f"{number}-{n}"})
+                        status, _ = client.call(
+                            "PUT",
+                            "/api/users/profile",
+                            {"bio": bio},
+                            {"Authorization": f"Bearer {access_token(SECRET, user)}", "X-Request-ID": f"{number}-{n}"},
+                        )
                         history[user][-1] = (bio, status == 200)
-                except Exception:  # noqa: BLE001 - the server is being killed: expected
+                except Exception:
                     client = Api(api.port)
                     time.sleep(0.05)
 
@@ -214,8 +242,12 @@ def test_the_database_killed_mid_burst_loses_nothing_committed_and_the_api_recov
         health = Api(api.port)
         while_down = [health.call("GET", "/healthz")[0] for _ in range(3)]
         asked = time.monotonic()
-        status, body = Api(api.port).call("PUT", "/api/users/profile", {"bio": "while down"},
-                                          {"Authorization": f"Bearer {access_token(SECRET, users[0])}"})
+        status, body = Api(api.port).call(
+            "PUT",
+            "/api/users/profile",
+            {"bio": "while down"},
+            {"Authorization": f"Bearer {access_token(SECRET, users[0])}"},
+        )
         answered_in = time.monotonic() - asked
         stop.set()
         for thread in threads:
@@ -231,8 +263,11 @@ def test_the_database_killed_mid_burst_loses_nothing_committed_and_the_api_recov
             time.sleep(0.2)
         # the pool holds no broken connection: more calls than it has connections all succeed
         for n in range(40):
-            status, body = client.call("GET", "/api/users/me", headers={
-                "Authorization": f"Bearer {access_token(SECRET, users[n % len(users)])}"})
+            status, body = client.call(
+                "GET",
+                "/api/users/me",
+                headers={"Authorization": f"Bearer {access_token(SECRET, users[n % len(users)])}"},
+            )
             assert status == 200, (n, body)
             if n == 0:
                 recovered = time.monotonic() - back_at
@@ -246,14 +281,16 @@ def test_the_database_killed_mid_burst_loses_nothing_committed_and_the_api_recov
                 last_ack = max((i for i, (_, ok) in enumerate(writes) if ok), default=-1)
                 acknowledged += sum(ok for _, ok in writes)
                 # the last acknowledged value, or a later write whose answer the kill swallowed
-                allowed = {v for v, _ in writes[max(last_ack, 0):]} | ({None} if last_ack < 0 else set())
+                allowed = {v for v, _ in writes[max(last_ack, 0) :]} | ({None} if last_ack < 0 else set())
                 assert bio in allowed, (user, bio, writes[-3:])
             assert conn.execute("select count(*) from nura.check_consistency()").fetchone()[0] == 0
             assert signed_up and acknowledged
-        report(f"SIGKILL of PostgreSQL mid-burst: {len(signed_up)} signups and {acknowledged} profile writes "
-               f"acknowledged, all there after the restart; /healthz 503 while down (and calls 503 at once); the API "
-               f"served again {recovered:.1f} s after PostgreSQL was back, without a restart; 40 calls after it all "
-               f"succeeded")
+        report(
+            f"SIGKILL of PostgreSQL mid-burst: {len(signed_up)} signups and {acknowledged} profile writes "
+            f"acknowledged, all there after the restart; /healthz 503 while down (and calls 503 at once); the API "
+            f"served again {recovered:.1f} s after PostgreSQL was back, without a restart; 40 calls after it all "
+            f"succeeded"
+        )
     finally:
         if api is not None:
             api.stop()
@@ -264,15 +301,21 @@ def test_the_database_killed_mid_burst_loses_nothing_committed_and_the_api_recov
 
 
 FAULTS = {  # what nobody planned for, and how it is taken away again
-    "a constraint": ("alter table public.users add constraint injected check (full_name <> 'Doomed')",
-                     "alter table public.users drop constraint injected"),
+    "a constraint": (
+        "alter table public.users add constraint injected check (full_name <> 'Doomed')",
+        "alter table public.users drop constraint injected",
+    ),
     "a trigger that raises": (
         "create function public.injected() returns trigger language plpgsql as $$ begin"
         " if new.full_name = 'Doomed' then raise exception 'injected'; end if; return new; end $$;"
-        " create trigger injected before insert or update on public.users for each row execute function public.injected()",
-        "drop trigger injected on public.users; drop function public.injected()"),
-    "a permission revoked": ("revoke insert, update on public.users from postgres",
-                             "grant insert, update on public.users to postgres"),
+        " create trigger injected before insert or update on public.users for each row"
+        " execute function public.injected()",
+        "drop trigger injected on public.users; drop function public.injected()",
+    ),
+    "a permission revoked": (
+        "revoke insert, update on public.users from postgres",
+        "grant insert, update on public.users to postgres",
+    ),
 }
 
 
@@ -282,7 +325,7 @@ def test_unplanned_sync_failures_never_stop_signups_show_in_metrics_and_reconcil
     client = app.test_client()
     doomed: list[str] = []
     try:
-        for name, (inject, heal) in FAULTS.items():
+        for inject, heal in FAULTS.values():
             earlier = [db.auth.email_signup(f"earlier-{len(doomed) + n}@example.com") for n in range(5)]
             with psycopg.connect(db.superuser_url, autocommit=True) as conn:
                 conn.execute(inject)
@@ -299,7 +342,9 @@ def test_unplanned_sync_failures_never_stop_signups_show_in_metrics_and_reconcil
         assert {t for t, _ in errors} == {"create", "update"}
         assert all(e[5] == ":" and "Doomed" not in e and "@" not in e for _, e in errors)  # a SQLSTATE, no values
         deadline = time.time() + 10
-        while scraped_metrics(client).get('nura_sync_events_total{outcome="failed",source="supabase_auth"}', 0) < failed:
+        while (
+            scraped_metrics(client).get('nura_sync_events_total{outcome="failed",source="supabase_auth"}', 0) < failed
+        ):
             assert time.time() < deadline, "the failures never reached /metrics"
             time.sleep(0.2)
         assert {p for _, p, _ in db.drift()} == {"missing", "failed"}  # a profile field is never drift
@@ -307,7 +352,8 @@ def test_unplanned_sync_failures_never_stop_signups_show_in_metrics_and_reconcil
         assert db.drift() == [] and all(db.user(u)["full_name"] == "Doomed" for u in doomed)
     finally:
         app.extensions["nura"].close()
-    report(f"unplanned sync failures ({', '.join(FAULTS)}): {len(doomed) // 2} signups and {len(doomed) // 2} "
-           f"updates all went through; {failed} failed syncs logged, counted in nura.sync_metrics and /metrics; "
-           f"reconcile repaired all {len(doomed)} users")
-
+    report(
+        f"unplanned sync failures ({', '.join(FAULTS)}): {len(doomed) // 2} signups and {len(doomed) // 2} "
+        f"updates all went through; {failed} failed syncs logged, counted in nura.sync_metrics and /metrics; "
+        f"reconcile repaired all {len(doomed)} users"
+    )

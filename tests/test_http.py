@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
@@ -18,9 +18,16 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from glue.config import ApiSettings
 from glue.dev.supabase_standin import access_token
-from tests.support.http import (ORIGIN, SECRET, WEBHOOK_SECRET, assert_error, bearer, make_app, scraped_metrics,
-                                webhook_event)
-
+from tests.support.http import (
+    ORIGIN,
+    SECRET,
+    WEBHOOK_SECRET,
+    assert_error,
+    bearer,
+    make_app,
+    scraped_metrics,
+    webhook_event,
+)
 
 
 class Jwks:
@@ -56,8 +63,9 @@ class Jwks:
         return access_token(self.private_key, user_id, algorithm="ES256", kid=self.kid, **claims)
 
     def public_pem(self) -> bytes:
-        return self.private_key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                          serialization.PublicFormat.SubjectPublicKeyInfo)
+        return self.private_key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
 
 
 @pytest.fixture(scope="module")
@@ -81,12 +89,15 @@ def client(app):
 
 def state(db, user_id: str) -> tuple:
     """Everything a request could change for a user: their row, service profiles and log."""
-    return (db.user(user_id),
-            db.all("select * from public.user_service_profiles where user_id = %s order by service_type", (user_id,)),
-            db.all("select count(*) from public.user_sync_logs where user_id = %s", (user_id,)))
+    return (
+        db.user(user_id),
+        db.all("select * from public.user_service_profiles where user_id = %s order by service_type", (user_id,)),
+        db.all("select count(*) from public.user_sync_logs where user_id = %s", (user_id,)),
+    )
 
 
 # --- the routes ----------------------------------------------------------------------------------
+
 
 def test_me_returns_the_user_their_service_profiles_and_an_etag(db, client):
     uid = db.auth.email_signup("me@example.com", {"full_name": "Me Myself"})
@@ -109,23 +120,32 @@ def test_me_is_404_before_the_user_is_synced_and_after_deletion(db, client):
         assert_error(client.post("/api/users/sync", json={"full_name": "Back"}, headers=bearer(uid)), 404, "PT404")
 
 
-@pytest.mark.parametrize("if_match, status, code, bio", [
-    (lambda old, current: current, 200, None, "written"),  # the ETag of the profile shown
-    (lambda old, current: old, 412, "PT412", "one"),  # changed since it was read
-    (lambda old, current: f"{old}, {current}", 200, None, "written"),  # several: the current one among them
-    (lambda old, current: f"W/{current}", 412, "stale", "one"),  # weak ETags name no profile
-    (lambda old, current: "*", 200, None, "written"),  # any current profile
-    (lambda old, current: None, 200, None, "written"),  # no If-Match: the last write wins
-], ids=["current", "stale", "several", "weak", "star", "none"])
+@pytest.mark.parametrize(
+    "if_match, status, code, bio",
+    [
+        (lambda old, current: current, 200, None, "written"),  # the ETag of the profile shown
+        (lambda old, current: old, 412, "PT412", "one"),  # changed since it was read
+        (lambda old, current: f"{old}, {current}", 200, None, "written"),  # several: the current one among them
+        (lambda old, current: f"W/{current}", 412, "stale", "one"),  # weak ETags name no profile
+        (lambda old, current: "*", 200, None, "written"),  # any current profile
+        (lambda old, current: None, 200, None, "written"),  # no If-Match: the last write wins
+    ],
+    ids=["current", "stale", "several", "weak", "star", "none"],
+)
 def test_profile_update_with_etags(db, client, if_match, status, code, bio):
     uid = db.auth.email_signup("etag@example.com")
     old = client.get("/api/users/me", headers=bearer(uid)).headers["ETag"]
-    current = client.put("/api/users/profile", json={"bio": "one"}, headers={**bearer(uid), "If-Match": old}).headers["ETag"]
+    current = client.put("/api/users/profile", json={"bio": "one"}, headers={**bearer(uid), "If-Match": old}).headers[
+        "ETag"
+    ]
     assert current != old
     before = state(db, uid)
     precondition = if_match(old, current)
-    response = client.put("/api/users/profile", json={"bio": "written"},
-                          headers={**bearer(uid), **({"If-Match": precondition} if precondition else {})})
+    response = client.put(
+        "/api/users/profile",
+        json={"bio": "written"},
+        headers={**bearer(uid), **({"If-Match": precondition} if precondition else {})},
+    )
     if code:
         assert_error(response, status, code)
         assert state(db, uid) == before
@@ -145,19 +165,37 @@ def test_if_match_with_no_usable_etag_is_412_not_500(db, client, if_match):  # f
 
 def test_profile_update_logs_the_request_and_session_ids(db, client):
     uid = db.auth.email_signup("trace@example.com")
-    client.put("/api/users/profile", json={"full_name": "Traced"},
-               headers={**bearer(uid), "X-Request-ID": "req-42", "X-Session-ID": "sess-7"})
+    client.put(
+        "/api/users/profile",
+        json={"full_name": "Traced"},
+        headers={**bearer(uid), "X-Request-ID": "req-42", "X-Session-ID": "sess-7"},
+    )
     log = db.logs(uid)[-1]
-    assert (log["source"], log["sync_type"], log["request_id"], log["session_id"]) == \
-        ("frontend_sync", "profile_update", "req-42", "sess-7")
+    assert (log["source"], log["sync_type"], log["request_id"], log["session_id"]) == (
+        "frontend_sync",
+        "profile_update",
+        "req-42",
+        "sess-7",
+    )
     assert log["after_data"] == {"full_name": "Traced"}
 
 
-@pytest.mark.parametrize("changes", [
-    {"email": "me@evil.example"}, {"xp": 1_000_000}, {"id": str(uuid.uuid4())}, {"is_active": False},
-    {"origin": "legacy_migration"}, {"deleted_at": None}, {"full_name": 5}, {"full_name": "x" * 201},
-    {"avatar_url": "javascript:alert(1)"}, {"phone_number": "12345"}, {"privacy_settings": []},
-])
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"email": "me@evil.example"},
+        {"xp": 1_000_000},
+        {"id": str(uuid.uuid4())},
+        {"is_active": False},
+        {"origin": "legacy_migration"},
+        {"deleted_at": None},
+        {"full_name": 5},
+        {"full_name": "x" * 201},
+        {"avatar_url": "javascript:alert(1)"},
+        {"phone_number": "12345"},
+        {"privacy_settings": []},
+    ],
+)
 def test_protected_and_invalid_fields_are_refused_and_change_nothing(db, client, changes):
     uid = db.auth.email_signup("guard@example.com")
     before = state(db, uid)
@@ -167,12 +205,24 @@ def test_protected_and_invalid_fields_are_refused_and_change_nothing(db, client,
 
 def test_frontend_sync_only_fills_empty_fields(db, client):
     uid = db.auth.email_signup("sync@example.com", {"full_name": "From Auth"})
-    response = client.post("/api/users/sync", headers=bearer(uid), json={
-        "id": uid, "email": "other@example.com", "full_name": "From Frontend", "phone_number": "+4915112345678",
-        "user_metadata": {"role": "admin"}})
+    response = client.post(
+        "/api/users/sync",
+        headers=bearer(uid),
+        json={
+            "id": uid,
+            "email": "other@example.com",
+            "full_name": "From Frontend",
+            "phone_number": "+4915112345678",
+            "user_metadata": {"role": "admin"},
+        },
+    )
     assert response.status_code == 200 and "ETag" in response.headers
     user = response.get_json()["user"]
-    assert (user["full_name"], user["phone_number"], user["email"]) == ("From Auth", "+4915112345678", "sync@example.com")
+    assert (user["full_name"], user["phone_number"], user["email"]) == (
+        "From Auth",
+        "+4915112345678",
+        "sync@example.com",
+    )
     before = state(db, uid)
     for blank in ({"full_name": "", "phone_number": None}, {}):
         assert client.post("/api/users/sync", headers=bearer(uid), json=blank).status_code == 200
@@ -183,8 +233,9 @@ def test_frontend_sync_only_fills_empty_fields(db, client):
 def test_frontend_sync_for_someone_else_is_forbidden(db, client):
     uid, other = db.auth.email_signup("a@example.com"), db.auth.email_signup("b@example.com")
     before = state(db, other)
-    assert_error(client.post("/api/users/sync", headers=bearer(uid), json={"id": other, "full_name": "Hijack"}),
-                 403, "PT403")
+    assert_error(
+        client.post("/api/users/sync", headers=bearer(uid), json={"id": other, "full_name": "Hijack"}), 403, "PT403"
+    )
     assert state(db, other) == before
 
 
@@ -192,25 +243,32 @@ def test_service_profiles(db, client):
     uid = db.auth.email_signup("svc@example.com")
     response = client.get("/api/users/services/chat", headers=bearer(uid))
     assert response.status_code == 200 and response.get_json()["profile"]["service_type"] == "chat"
-    response = client.put("/api/users/services/chat", headers=bearer(uid),
-                          json={"service_preferences": {"theme": "dark", "lang": "en"}})
+    response = client.put(
+        "/api/users/services/chat", headers=bearer(uid), json={"service_preferences": {"theme": "dark", "lang": "en"}}
+    )
     assert response.get_json()["profile"]["service_preferences"] == {"theme": "dark", "lang": "en"}
-    response = client.put("/api/users/services/chat", headers=bearer(uid),
-                          json={"service_preferences": {"lang": None, "tone": "warm"}})
+    response = client.put(
+        "/api/users/services/chat", headers=bearer(uid), json={"service_preferences": {"lang": None, "tone": "warm"}}
+    )
     assert response.get_json()["profile"]["service_preferences"] == {"theme": "dark", "tone": "warm"}
     assert_error(client.get("/api/users/services/astrology", headers=bearer(uid)), 404, "PT404")
     assert_error(client.get("/api/users/services/NOT%20A%20TYPE", headers=bearer(uid)), 404, "not_found")
-    assert_error(client.put("/api/users/services/astrology", headers=bearer(uid),
-                            json={"service_preferences": {}}), 404, "PT404")
+    assert_error(
+        client.put("/api/users/services/astrology", headers=bearer(uid), json={"service_preferences": {}}), 404, "PT404"
+    )
     before = state(db, uid)
-    for body in ({"service_preferences": {}, "service_metadata": {"plan": "pro"}}, {"usage_stats": {}},
-                 {"service_preferences": "dark"}):
+    for body in (
+        {"service_preferences": {}, "service_metadata": {"plan": "pro"}},
+        {"usage_stats": {}},
+        {"service_preferences": "dark"},
+    ):
         response = client.put("/api/users/services/chat", headers=bearer(uid), json=body)
         assert response.status_code == 400, body
     assert state(db, uid) == before
 
 
 # --- webhooks ------------------------------------------------------------------------------------
+
 
 def _hook(client, record, old_record, op, secret=WEBHOOK_SECRET, **overrides):
     payload = webhook_event(record, old_record, op, **overrides)
@@ -231,7 +289,11 @@ def test_webhook_applies_events_in_updated_at_order(db, client):
     assert _hook(client, second, first, "UPDATE").status_code == 200  # a retry
     assert state(db, uid) == before
     assert _hook(client, None, second, "DELETE").status_code == 200
-    zombie = dict(second, updated_at=(datetime.now(timezone.utc) + timedelta(minutes=1)).isoformat(), raw_user_meta_data={"full_name": "Zombie"})
+    zombie = dict(
+        second,
+        updated_at=(datetime.now(UTC) + timedelta(minutes=1)).isoformat(),
+        raw_user_meta_data={"full_name": "Zombie"},
+    )
     assert _hook(client, zombie, second, "UPDATE").get_json()["user"]["deleted_at"] is not None
     assert {log["source"] for log in db.logs(uid)} == {"supabase_webhook"}
 
@@ -278,10 +340,12 @@ def test_request_logs_carry_no_tokens_secrets_or_rows(db, client, caplog):
 
 # --- tokens --------------------------------------------------------------------------------------
 
+
 def _forged(payload: dict, header: dict, signature: bytes = b"") -> str:
     b64 = jwt.utils.base64url_encode
-    return ".".join([b64(json.dumps(header).encode()).decode(), b64(json.dumps(payload).encode()).decode(),
-                     b64(signature).decode()])
+    return ".".join(
+        [b64(json.dumps(header).encode()).decode(), b64(json.dumps(payload).encode()).decode(), b64(signature).decode()]
+    )
 
 
 def _token_attacks(uid: str, jwks) -> dict[str, str | None]:
@@ -290,12 +354,19 @@ def _token_attacks(uid: str, jwks) -> dict[str, str | None]:
     good = access_token(SECRET, uid)
     header, payload, signature = good.split(".")
     claims = json.loads(jwt.utils.base64url_decode(payload))
-    tampered = ".".join([header, jwt.utils.base64url_encode(
-        json.dumps(dict(claims, sub=str(uuid.uuid4()))).encode()).decode(), signature])
-    anon_key = jwt.encode({"iss": "supabase", "ref": "abc", "role": "anon", "iat": now, "exp": now + 3600},
-                          SECRET, algorithm="HS256")
-    service_key = jwt.encode({"iss": "supabase", "role": "service_role", "iat": now, "exp": now + 3600},
-                             SECRET, algorithm="HS256")
+    tampered = ".".join(
+        [
+            header,
+            jwt.utils.base64url_encode(json.dumps(dict(claims, sub=str(uuid.uuid4()))).encode()).decode(),
+            signature,
+        ]
+    )
+    anon_key = jwt.encode(
+        {"iss": "supabase", "ref": "abc", "role": "anon", "iat": now, "exp": now + 3600}, SECRET, algorithm="HS256"
+    )
+    service_key = jwt.encode(
+        {"iss": "supabase", "role": "service_role", "iat": now, "exp": now + 3600}, SECRET, algorithm="HS256"
+    )
     attacks = {
         "no header": None,
         "not bearer": f"Basic {good}",
@@ -319,10 +390,25 @@ def _token_attacks(uid: str, jwks) -> dict[str, str | None]:
     return attacks
 
 
-TOKEN_ATTACKS = ("no header", "not bearer", "empty bearer", "garbage", "expired", "no exp", "not yet valid",
-                 "wrong audience", "wrong secret", "alg none", "alg None", "tampered payload", "anon key",
-                 "service_role key", "sub not a uuid", "HS256 signed with the JWKS public key",
-                 "ES256 when only HS256 is configured")
+TOKEN_ATTACKS = (
+    "no header",
+    "not bearer",
+    "empty bearer",
+    "garbage",
+    "expired",
+    "no exp",
+    "not yet valid",
+    "wrong audience",
+    "wrong secret",
+    "alg none",
+    "alg None",
+    "tampered payload",
+    "anon key",
+    "service_role key",
+    "sub not a uuid",
+    "HS256 signed with the JWKS public key",
+    "ES256 when only HS256 is configured",
+)
 
 
 @pytest.mark.parametrize("attack", TOKEN_ATTACKS)
@@ -330,8 +416,11 @@ def test_token_attacks_get_401(db, client, jwks, attack):
     uid = db.auth.email_signup("victim@example.com")
     authorization = _token_attacks(uid, jwks)[attack]
     before = state(db, uid)
-    response = client.put("/api/users/profile", json={"bio": "pwned"},
-                          headers={} if authorization is None else {"Authorization": authorization})
+    response = client.put(
+        "/api/users/profile",
+        json={"bio": "pwned"},
+        headers={} if authorization is None else {"Authorization": authorization},
+    )
     assert_error(response, 401, "invalid_token")
     assert "Bearer" in response.headers.get("WWW-Authenticate", "")
     assert state(db, uid) == before
@@ -354,7 +443,9 @@ def test_es256_tokens_from_the_jwks_endpoint(db, jwks):
             jwks.token(uid, iss="https://evil.example/auth/v1"),
             _forged(jwt.decode(jwks.token(uid), options={"verify_signature": False}), {"alg": "none"}),
         ):
-            assert_error(client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"}), 401, "invalid_token")
+            assert_error(
+                client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"}), 401, "invalid_token"
+            )
     finally:
         app.extensions["nura"].close()
 
@@ -378,8 +469,9 @@ def test_unknown_kids_refresh_the_keys_at_most_once_a_minute(db, jwks):
         stranger = ec.generate_private_key(ec.SECP256R1())
         for i in range(20):
             token = access_token(stranger, uid, algorithm="ES256", kid=f"unknown-{i}")
-            assert_error(client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"}),
-                         401, "invalid_token")
+            assert_error(
+                client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"}), 401, "invalid_token"
+            )
         assert jwks.fetches - fetched <= 1
     finally:
         app.extensions["nura"].close()
@@ -389,8 +481,11 @@ def test_x_user_id_must_be_the_signed_in_user(db, client):
     uid, other = db.auth.email_signup("x@example.com"), db.auth.email_signup("y@example.com")
     assert client.get("/api/users/me", headers={**bearer(uid), "X-User-ID": uid.upper()}).status_code == 200
     before = state(db, other)
-    assert_error(client.put("/api/users/profile", json={"bio": "mine now"},
-                            headers={**bearer(uid), "X-User-ID": other}), 403, "forbidden")
+    assert_error(
+        client.put("/api/users/profile", json={"bio": "mine now"}, headers={**bearer(uid), "X-User-ID": other}),
+        403,
+        "forbidden",
+    )
     assert state(db, other) == before
 
 
@@ -398,30 +493,35 @@ def test_checks_run_in_order_token_identity_body(db, client):
     uid, other = db.auth.email_signup("o@example.com"), db.auth.email_signup("p@example.com")
     bad_body = {"data": b"{not json", "content_type": "application/json"}
     assert_error(client.put("/api/users/profile", headers={"X-User-ID": other}, **bad_body), 401, "invalid_token")
-    assert_error(client.put("/api/users/profile", headers={**bearer(uid), "X-User-ID": other}, **bad_body),
-                 403, "forbidden")
+    assert_error(
+        client.put("/api/users/profile", headers={**bearer(uid), "X-User-ID": other}, **bad_body), 403, "forbidden"
+    )
     assert_error(client.put("/api/users/profile", headers=bearer(uid), **bad_body), 400, "invalid_body")
 
 
 # --- bodies --------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("route", ["/api/users/profile", "/api/users/services/chat"])
-@pytest.mark.parametrize("body, content_type, status, code", [
-    (b'{"bio": "x"}', "text/plain", 415, "unsupported_media_type"),
-    (b'bio=x', "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
-    (b"", "application/json", 400, "invalid_body"),
-    (b"{", "application/json", 400, "invalid_body"),
-    (b"[]", "application/json", 400, "invalid_body"),
-    (b'"bio"', "application/json", 400, "invalid_body"),
-    (b'{"bio": "\xff\xfe"}', "application/json", 400, "invalid_body"),
-    (b'{"bio": "nul \\u0000 byte"}', "application/json", 400, "invalid_body"),
-    (b'{"bio\\u0000": "x"}', "application/json", 400, "invalid_body"),
-    (b'{"bio": "lone \\ud800 surrogate"}', "application/json", 400, "invalid_body"),
-    (b'{"privacy_settings": {"n": NaN}}', "application/json", 400, "invalid_body"),
-    (b'{"privacy_settings": {"n": 1e999}}', "application/json", 400, "invalid_body"),
-    (b'{"privacy_settings": ' + b"[" * 5000 + b"]" * 5000 + b"}", "application/json", 400, "invalid_body"),
-    (b'{"bio": "' + b"x" * (64 * 1024) + b'"}', "application/json", 413, "too_large"),
-])
+@pytest.mark.parametrize(
+    "body, content_type, status, code",
+    [
+        (b'{"bio": "x"}', "text/plain", 415, "unsupported_media_type"),
+        (b"bio=x", "application/x-www-form-urlencoded", 415, "unsupported_media_type"),
+        (b"", "application/json", 400, "invalid_body"),
+        (b"{", "application/json", 400, "invalid_body"),
+        (b"[]", "application/json", 400, "invalid_body"),
+        (b'"bio"', "application/json", 400, "invalid_body"),
+        (b'{"bio": "\xff\xfe"}', "application/json", 400, "invalid_body"),
+        (b'{"bio": "nul \\u0000 byte"}', "application/json", 400, "invalid_body"),
+        (b'{"bio\\u0000": "x"}', "application/json", 400, "invalid_body"),
+        (b'{"bio": "lone \\ud800 surrogate"}', "application/json", 400, "invalid_body"),
+        (b'{"privacy_settings": {"n": NaN}}', "application/json", 400, "invalid_body"),
+        (b'{"privacy_settings": {"n": 1e999}}', "application/json", 400, "invalid_body"),
+        (b'{"privacy_settings": ' + b"[" * 5000 + b"]" * 5000 + b"}", "application/json", 400, "invalid_body"),
+        (b'{"bio": "' + b"x" * (64 * 1024) + b'"}', "application/json", 413, "too_large"),
+    ],
+)
 def test_bad_bodies_get_their_error_and_change_nothing(db, client, route, body, content_type, status, code):
     uid = db.auth.email_signup("body@example.com")
     before = state(db, uid)
@@ -439,11 +539,17 @@ def test_unknown_routes_and_methods(client, db):
 
 # --- CORS, health, metrics, OpenAPI --------------------------------------------------------------
 
+
 def test_cors_answers_preflights_for_configured_origins_only(db, client):
     uid = db.auth.email_signup("cors@example.com")
-    preflight = client.options("/api/users/profile", headers={
-        "Origin": ORIGIN, "Access-Control-Request-Method": "PUT",
-        "Access-Control-Request-Headers": "authorization, content-type, if-match, x-request-id"})
+    preflight = client.options(
+        "/api/users/profile",
+        headers={
+            "Origin": ORIGIN,
+            "Access-Control-Request-Method": "PUT",
+            "Access-Control-Request-Headers": "authorization, content-type, if-match, x-request-id",
+        },
+    )
     assert preflight.status_code == 200
     assert preflight.headers["Access-Control-Allow-Origin"] == ORIGIN
     allowed = preflight.headers["Access-Control-Allow-Headers"].lower()
@@ -452,9 +558,12 @@ def test_cors_answers_preflights_for_configured_origins_only(db, client):
     assert response.headers["Access-Control-Allow-Origin"] == ORIGIN
     exposed = response.headers["Access-Control-Expose-Headers"].lower()
     assert "etag" in exposed and "retry-after" in exposed  # the JS client reads both
-    for request in (client.options("/api/users/profile", headers={"Origin": "https://evil.example",
-                                                                  "Access-Control-Request-Method": "PUT"}),
-                    client.get("/api/users/me", headers={**bearer(uid), "Origin": "https://evil.example"})):
+    for request in (
+        client.options(
+            "/api/users/profile", headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "PUT"}
+        ),
+        client.get("/api/users/me", headers={**bearer(uid), "Origin": "https://evil.example"}),
+    ):
         assert "Access-Control-Allow-Origin" not in request.headers
 
 
@@ -525,8 +634,10 @@ def test_metrics_are_nura_named_and_read_from_the_database_on_a_schedule(db):
         assert first['nura_users{origin="supabase_auth",state="live"}'] == 1
         assert first['nura_drift_problems{problem="missing"}'] == 0
         assert first['nura_http_request_duration_seconds_count{method="GET",route="/api/users/me",status="200"}'] == 1
-        assert scraped_metrics(client)["nura_database_metrics_read_timestamp_seconds"] == \
-            first["nura_database_metrics_read_timestamp_seconds"]  # a scrape does not read the database
+        assert (
+            scraped_metrics(client)["nura_database_metrics_read_timestamp_seconds"]
+            == first["nura_database_metrics_read_timestamp_seconds"]
+        )  # a scrape does not read the database
         with db.connect() as conn:
             conn.execute("delete from public.users where id = %s", (uid,))
             conn.execute("alter table auth.users disable trigger tg_auth_users__sync_update")
@@ -543,8 +654,12 @@ def test_openapi_describes_every_route(app, client):
     spec = client.get("/openapi.json").get_json()
     assert spec["openapi"].startswith("3.")
     documented = {(path, method.upper()) for path, item in spec["paths"].items() for method in item}
-    served = {(rule.rule.replace("<", "{").replace(">", "}"), method) for rule in app.url_map.iter_rules()
-              if rule.endpoint != "static" for method in rule.methods - {"HEAD", "OPTIONS"}}
+    served = {
+        (rule.rule.replace("<", "{").replace(">", "}"), method)
+        for rule in app.url_map.iter_rules()
+        if rule.endpoint != "static"
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
     assert served == documented
 
 
@@ -557,7 +672,8 @@ def test_no_identity_outlives_its_request(db, app, client):
         with pool.connection() as conn:
             role, claims, headers = conn.execute(
                 "select current_user, current_setting('request.jwt.claims', true),"
-                " current_setting('request.headers', true)").fetchone()
+                " current_setting('request.headers', true)"
+            ).fetchone()
             assert (role, claims or None, headers or None) == ("postgres", None, None)
 
 
@@ -567,8 +683,11 @@ def test_connections_killed_under_the_pool_cost_at_most_one_write(db, app, clien
 
     def kill_api_connections():
         with db.connect("supabase_admin") as conn:
-            killed = conn.execute("select count(pg_terminate_backend(pid)) from pg_stat_activity"
-                                  " where datname = %s and application_name = 'nura-users api'", (db.name,)).fetchone()[0]
+            killed = conn.execute(
+                "select count(pg_terminate_backend(pid)) from pg_stat_activity"
+                " where datname = %s and application_name = 'nura-users api'",
+                (db.name,),
+            ).fetchone()[0]
         assert killed >= 1
         time.sleep(0.2)
 
@@ -585,8 +704,16 @@ def test_connections_killed_under_the_pool_cost_at_most_one_write(db, app, clien
 def test_hostile_token_headers_are_401_not_500(db, client):
     uid = db.auth.email_signup("header@example.com")
     nested = jwt.utils.base64url_encode(b"[" * 3000 + b"]" * 3000).decode()
-    for token in (f"{nested}.e30.sig", f"{'A' * 5000}.e30.sig", "\u00e9t\u00e9.e30.sig", "e30", ".", "..",
-                  f"{_b64json({'alg': 'HS256', 'kid': ['x']})}.e30.sig", f"{_b64json([1, 2])}.e30.sig"):
+    for token in (
+        f"{nested}.e30.sig",
+        f"{'A' * 5000}.e30.sig",
+        "\u00e9t\u00e9.e30.sig",
+        "e30",
+        ".",
+        "..",
+        f"{_b64json({'alg': 'HS256', 'kid': ['x']})}.e30.sig",
+        f"{_b64json([1, 2])}.e30.sig",
+    ):
         assert_error(client.get("/api/users/me", headers={"Authorization": f"Bearer {token}"}), 401, "invalid_token")
     assert client.get("/api/users/me", headers=bearer(uid)).status_code == 200
 
@@ -630,8 +757,12 @@ def test_keys_rotated_at_the_endpoint_are_picked_up_and_an_outage_keeps_the_last
         from cryptography.hazmat.primitives.asymmetric import rsa
 
         rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        rsa_jwk = dict(json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(rsa_key.public_key())),
-                       kid="rs256-key-2", alg="RS256", use="sig")
+        rsa_jwk = dict(
+            json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(rsa_key.public_key())),
+            kid="rs256-key-2",
+            alg="RS256",
+            use="sig",
+        )
         jwks.keys = {"keys": [*original["keys"], rsa_jwk]}
         rs_token = access_token(rsa_key, uid, algorithm="RS256", kid="rs256-key-2")
         assert_error(client.get("/api/users/me", headers={"Authorization": f"Bearer {rs_token}"}), 401, "invalid_token")
@@ -654,12 +785,19 @@ def test_keys_rotated_at_the_endpoint_are_picked_up_and_an_outage_keeps_the_last
 def test_settings_that_could_not_be_right_are_refused():
     from glue.config import ConfigError
 
-    for bad in (dict(jwks_url="http://evil.example/jwks.json"), dict(cors_origins=("https://app.example.com/path",)),
-                dict(cors_origins=("app.example.com",)), dict(jwt_secret=None)):
+    for bad in (
+        dict(jwks_url="http://evil.example/jwks.json"),
+        dict(cors_origins=("https://app.example.com/path",)),
+        dict(cors_origins=("app.example.com",)),
+        dict(jwt_secret=None),
+    ):
         with pytest.raises(ConfigError):
             ApiSettings(**{"database_url": "postgresql://x", "jwt_secret": SECRET, **bad}).validate()
-    ApiSettings(database_url="postgresql://x", jwks_url="http://127.0.0.1:9/jwks.json",
-                cors_origins=("*", "http://localhost:5173")).validate()
+    ApiSettings(
+        database_url="postgresql://x",
+        jwks_url="http://127.0.0.1:9/jwks.json",
+        cors_origins=("*", "http://localhost:5173"),
+    ).validate()
 
 
 def test_a_busy_pool_or_a_full_server_is_not_a_database_that_is_down(db):

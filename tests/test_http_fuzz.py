@@ -19,19 +19,34 @@ from tests.support.http import SECRET, WEBHOOK_SECRET, make_app
 
 PROFILE_KEYS = ["full_name", "display_name", "bio", "avatar_url", "phone_number", "privacy_settings"]
 
-scalars = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False)
-           | st.text(max_size=300) | st.sampled_from(["", "https://x.example/a.png", "+4915112345678", "' or 1=1 --",
-                                                      "\u0000", "x" * 2100, "javascript:1"]))
-json_values = st.recursive(scalars, lambda inner: st.lists(inner, max_size=4)
-                           | st.dictionaries(st.text(max_size=12), inner, max_size=4), max_leaves=12)
+scalars = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False, allow_infinity=False)
+    | st.text(max_size=300)
+    | st.sampled_from(
+        ["", "https://x.example/a.png", "+4915112345678", "' or 1=1 --", "\u0000", "x" * 2100, "javascript:1"]
+    )
+)
+json_values = st.recursive(
+    scalars,
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
 objects = st.dictionaries(st.sampled_from(PROFILE_KEYS) | st.text(max_size=12), json_values, max_size=5)
-bodies = (objects.map(lambda o: (json.dumps(o).encode(), "application/json"))
-          | json_values.map(lambda v: (json.dumps(v).encode(), "application/json"))
-          | st.tuples(st.binary(max_size=200), st.sampled_from(["application/json", "text/plain", ""])))
+bodies = (
+    objects.map(lambda o: (json.dumps(o).encode(), "application/json"))
+    | json_values.map(lambda v: (json.dumps(v).encode(), "application/json"))
+    | st.tuples(st.binary(max_size=200), st.sampled_from(["application/json", "text/plain", ""]))
+)
 
 FULL = os.environ.get("NURA_GUARANTEES") == "full"
-FUZZ = settings(max_examples=2000 if FULL else 200, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=2000 if FULL else 200,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 CASES: Counter = Counter()  # requests sent, and how many were answered 5xx (reported by conftest)
 
 
@@ -41,12 +56,15 @@ def target(db):
     uid = db.auth.email_signup("fuzz@example.com", {"full_name": "Fuzz"})
     app = make_app(db)
     with db.connect() as conn:
+
         def snapshot():
             return conn.execute(
                 "select (select to_jsonb(u) from public.users u where u.id = %(id)s),"
-                " (select jsonb_agg(p order by p.service_type) from public.user_service_profiles p where p.user_id = %(id)s),"
+                " (select jsonb_agg(p order by p.service_type) from public.user_service_profiles p"
+                "  where p.user_id = %(id)s),"
                 " (select count(*) from public.user_sync_logs l), (select count(*) from public.users)",
-                {"id": uid}).fetchone()
+                {"id": uid},
+            ).fetchone()
 
         yield uid, app.test_client(), snapshot
     app.extensions["nura"].close()
@@ -77,22 +95,37 @@ def test_fuzzed_user_bodies(target, method, route):
         if wrap and route.startswith("/api/users/services"):
             data, content_type = b'{"service_preferences": ' + data + b"}", "application/json"
         before = snapshot()
-        _check(client.open(route, method=method, data=data, content_type=content_type or None, headers=auth),
-               before, snapshot)
+        _check(
+            client.open(route, method=method, data=data, content_type=content_type or None, headers=auth),
+            before,
+            snapshot,
+        )
 
     run()
 
 
 def test_fuzzed_webhook_payloads(target):
     uid, client, snapshot = target
-    records = st.fixed_dictionaries({}, optional={
-        "id": st.sampled_from([uid, "not-a-uuid", None]) | st.uuids().map(str), "updated_at": json_values
-        | st.sampled_from(["2026-01-01T00:00:00Z", "yesterday"]), "email": json_values,
-        "raw_user_meta_data": json_values, "deleted_at": json_values, "phone": json_values})
-    payloads = st.fixed_dictionaries({"type": st.sampled_from(["INSERT", "UPDATE", "DELETE", "upsert"]) | json_values,
-                                      "table": st.sampled_from(["users", "identities"]),
-                                      "record": records | json_values, "old_record": records | json_values},
-                                     optional={"schema": st.sampled_from(["auth", "public"])})
+    records = st.fixed_dictionaries(
+        {},
+        optional={
+            "id": st.sampled_from([uid, "not-a-uuid", None]) | st.uuids().map(str),
+            "updated_at": json_values | st.sampled_from(["2026-01-01T00:00:00Z", "yesterday"]),
+            "email": json_values,
+            "raw_user_meta_data": json_values,
+            "deleted_at": json_values,
+            "phone": json_values,
+        },
+    )
+    payloads = st.fixed_dictionaries(
+        {
+            "type": st.sampled_from(["INSERT", "UPDATE", "DELETE", "upsert"]) | json_values,
+            "table": st.sampled_from(["users", "identities"]),
+            "record": records | json_values,
+            "old_record": records | json_values,
+        },
+        optional={"schema": st.sampled_from(["auth", "public"])},
+    )
 
     @FUZZ
     @given(payload=payloads)
@@ -104,7 +137,6 @@ def test_fuzzed_webhook_payloads(target):
     run()
 
 
-
 header_text = st.text(st.characters(max_codepoint=255, blacklist_characters="\r\n"), max_size=600)
 
 
@@ -113,16 +145,28 @@ def test_fuzzed_headers(target):
     nothing."""
     uid, client, snapshot = target
     good = f"Bearer {access_token(SECRET, uid)}"
-    tokens = (header_text.map(lambda t: f"Bearer {t}") | header_text
-              | st.sampled_from([good, good + "x", good[:-5], good.replace(".", "..", 1)]))
+    tokens = (
+        header_text.map(lambda t: f"Bearer {t}")
+        | header_text
+        | st.sampled_from([good, good + "x", good[:-5], good.replace(".", "..", 1)])
+    )
 
     @FUZZ
-    @given(authorization=tokens, if_match=st.none() | header_text, user_id=st.none() | header_text | st.just(uid),
-           request_id=st.none() | header_text, method=st.sampled_from(["GET", "PUT", "POST"]))
+    @given(
+        authorization=tokens,
+        if_match=st.none() | header_text,
+        user_id=st.none() | header_text | st.just(uid),
+        request_id=st.none() | header_text,
+        method=st.sampled_from(["GET", "PUT", "POST"]),
+    )
     def run(authorization, if_match, user_id, request_id, method):
         headers = {"Authorization": authorization}
-        for name, value in (("If-Match", if_match), ("X-User-ID", user_id), ("X-Request-ID", request_id),
-                            ("X-Session-ID", request_id)):
+        for name, value in (
+            ("If-Match", if_match),
+            ("X-User-ID", user_id),
+            ("X-Request-ID", request_id),
+            ("X-Session-ID", request_id),
+        ):
             if value is not None:
                 headers[name] = value
         route = {"GET": "/api/users/me", "PUT": "/api/users/profile", "POST": "/api/users/sync"}[method]

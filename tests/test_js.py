@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from glue.dev.localpg import free_port
-
 from tests.support.http import Server, raw, request_json
 
 CLIENT = Path(__file__).resolve().parent.parent / "clients" / "js"
@@ -29,8 +28,15 @@ def _missing(what: str) -> None:
 
 
 def _run(argv: list[str], *, env: dict | None = None, timeout: float = 600) -> subprocess.CompletedProcess:
-    return subprocess.run(argv, cwd=CLIENT, env={**os.environ, **(env or {})}, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL, timeout=timeout)
+    return subprocess.run(
+        argv,
+        cwd=CLIENT,
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+    )
 
 
 def _passed(done: subprocess.CompletedProcess) -> None:
@@ -53,9 +59,13 @@ def chromium():
     if not CHROMIUM.exists():
         if os.geteuid() == 0 and shutil.which("apt-get"):
             # this machine's kind: root with Debian's packages, so the test sets up its own browser
-            done = subprocess.run(["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"],
-                                  capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                                  env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+            done = subprocess.run(
+                ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"],
+                capture_output=True,
+                text=True,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
+            )
             assert done.returncode == 0, f"apt-get install chromium failed: {done.stderr[-2000:]}"
         else:
             _missing(f"{CHROMIUM} is missing: apt-get install chromium")
@@ -68,8 +78,9 @@ def dev_server():
     base = Path(tempfile.mkdtemp(prefix="nura-dev-"))
     if os.geteuid() == 0:
         shutil.chown(base, "postgres", "postgres")  # the server runs as postgres and must enter it
-    server = Server(None, command=("dev", "--data-dir", str(base / "dev"), "--pg-port", str(free_port())),
-                    start_seconds=120)
+    server = Server(
+        None, command=("dev", "--data-dir", str(base / "dev"), "--pg-port", str(free_port())), start_seconds=120
+    )
     yield server
     server.stop()
     shutil.rmtree(base, ignore_errors=True)
@@ -89,8 +100,12 @@ def test_client_against_dev(node_modules, dev_server):
 def test_console_end_to_end_in_chromium(node_modules, chromium, dev_server):
     shots = CLIENT / "e2e" / "screenshots"
     shutil.rmtree(shots, ignore_errors=True)  # only this run's may pass the check below
-    _passed(_run(["node", "--test", "e2e/"], env={"NURA_API_URL": dev_server.url, "NURA_CHROMIUM": str(chromium),
-                                                   "NURA_SCREENSHOT_DIR": str(shots)}))
+    _passed(
+        _run(
+            ["node", "--test", "e2e/"],
+            env={"NURA_API_URL": dev_server.url, "NURA_CHROMIUM": str(chromium), "NURA_SCREENSHOT_DIR": str(shots)},
+        )
+    )
     assert (shots / "console-profile-saved.png").stat().st_size > 10_000
 
 
@@ -114,7 +129,9 @@ def test_console_api_refuses_bad_input_and_changes_nothing(dev_server):
     for body in ({}, {"email": "not-an-email"}, {"email": 5}, {"email": "a@example.com", "full_name": "x" * 201}):
         status, _, reply = request_json(f"{dev_server.url}/console/api/users", "POST", body)
         assert status == 400 and reply["code"] == "invalid_body", (body, reply)
-    status, _, reply = request_json(f"{dev_server.url}/console/api/users", "POST", {"email": before[0]["email"].upper()})
+    status, _, reply = request_json(
+        f"{dev_server.url}/console/api/users", "POST", {"email": before[0]["email"].upper()}
+    )
     assert status == 422 and reply["code"] == "user_already_exists"
     unknown = "00000000-0000-0000-0000-000000000000"
     for path in (f"/users/{unknown}/sign-in", f"/users/{unknown}/drift", "/users/not-a-uuid/sign-in"):
@@ -126,14 +143,22 @@ def test_console_api_refuses_bad_input_and_changes_nothing(dev_server):
 def test_console_refuses_what_another_site_could_send(dev_server):
     """DNS rebinding (a Host that is a name) and cross-site forms (writes that are not JSON)."""
     user_id = request_json(f"{dev_server.url}/console/api/state")[2]["users"][0]["id"]
-    status, _, reply = request_json(f"{dev_server.url}/console/api/state", headers={"Host": f"evil.example:{dev_server.port}"})
+    status, _, reply = request_json(
+        f"{dev_server.url}/console/api/state", headers={"Host": f"evil.example:{dev_server.port}"}
+    )
     assert (status, reply["code"]) == (403, "forbidden")
-    status, _, reply = request_json(f"{dev_server.url}/console/api/users/{user_id}/sign-in", "POST",
-                                headers={"Host": f"rebound.example:{dev_server.port}"})
+    status, _, reply = request_json(
+        f"{dev_server.url}/console/api/users/{user_id}/sign-in",
+        "POST",
+        headers={"Host": f"rebound.example:{dev_server.port}"},
+    )
     assert status == 403
     for path in (f"/users/{user_id}/sign-in", f"/users/{user_id}/drift", "/reconcile"):
-        status, _, reply = request_json(f"{dev_server.url}/console/api{path}", "POST",
-                                    headers={"Content-Type": "text/plain"})
+        status, _, reply = request_json(
+            f"{dev_server.url}/console/api{path}", "POST", headers={"Content-Type": "text/plain"}
+        )
         assert (status, reply["code"]) == (415, "unsupported_media_type"), path
     for host in ("localhost", "127.0.0.1", "[::1]"):
-        assert request_json(f"{dev_server.url}/console/api/state", headers={"Host": f"{host}:{dev_server.port}"})[0] == 200
+        assert (
+            request_json(f"{dev_server.url}/console/api/state", headers={"Host": f"{host}:{dev_server.port}"})[0] == 200
+        )

@@ -29,24 +29,40 @@ def legacy_db(db):
 
 
 def _import(db, **kwargs):
-    return import_legacy(db.url(), batch_size=kwargs.pop("batch_size", 3), dry_run=kwargs.pop("dry_run", False),
-                         **kwargs)
+    return import_legacy(
+        db.url(), batch_size=kwargs.pop("batch_size", 3), dry_run=kwargs.pop("dry_run", False), **kwargs
+    )
 
 
 def _conflicts(db, user_id) -> set[tuple]:
-    return set(db.all("select field, kept_value, kept_source, other_value, other_source from nura.legacy_conflicts"
-                      " where user_id = %s", (user_id,)))
+    return set(
+        db.all(
+            "select field, kept_value, kept_source, other_value, other_source from nura.legacy_conflicts"
+            " where user_id = %s",
+            (user_id,),
+        )
+    )
 
 
 def _profile(db, user_id, service: str) -> tuple:
-    return db.one("select service_preferences, service_metadata from public.user_service_profiles"
-                  " where user_id = %s and service_type = %s", (user_id, service))
+    return db.one(
+        "select service_preferences, service_metadata from public.user_service_profiles"
+        " where user_id = %s and service_type = %s",
+        (user_id, service),
+    )
 
 
 def _everything(db) -> tuple:
-    return tuple(db.one(f"select count(*) from {t}")[0] for t in (
-        "public.users", "public.user_service_profiles", "public.user_sync_logs", "nura.legacy_user_map",
-        "nura.legacy_conflicts"))
+    return tuple(
+        db.one(f"select count(*) from {t}")[0]
+        for t in (
+            "public.users",
+            "public.user_service_profiles",
+            "public.user_sync_logs",
+            "nura.legacy_user_map",
+            "nura.legacy_conflicts",
+        )
+    )
 
 
 def test_each_rule_field_by_field(legacy_db):
@@ -55,30 +71,96 @@ def test_each_rule_field_by_field(legacy_db):
     sso = db.auth.oauth_signup("sso:acme", {"email": "eve@example.com", "sub": "e1"}, sso=True)
     ada_chat, ada_voice, bob_1, bob_2, carol, eve_voice, nobody = (uuid.uuid4() for _ in range(7))
     with db.connect() as conn:
-        legacy_data.insert(conn, "chat_users", legacy_data.CHAT, [
-            (ada_chat, " ADA@Example.com ", "Ada L.", "+44 20 7946 0000", "$2b$hash-a", {"show_email": False},
-             {"email": True, "push": False}, False, "2023-01-01T00:00:00Z"),
-            (bob_1, "bob@example.com", "Bob One", "0044 20 7946 0001", "$2b$hash-b", None, {"email": True}, True,
-             "2023-02-01T00:00:00Z"),
-            (bob_2, "BOB@example.com\t", "Bob Two", "(020) 7946-0001", "$2b$hash-b2", None, {"email": False}, False,
-             "2023-03-01T00:00:00Z"),
-            (carol, None, "Carol", None, "$2b$hash-c", None, None, None, "2023-04-01T00:00:00Z"),
-        ])
-        legacy_data.insert(conn, "voice_users", legacy_data.VOICE, [
-            (ada_voice, "Ada", "ada@example.com", "020 7946 0000", "$2b$hash-av", "2022-01-01T00:00:00Z", "alloy", 42),
-            (eve_voice, "Eve", "eve@example.com", "+33 1 23 45 67 89", "$2b$hash-e", "2023-05-01T00:00:00Z", None, None),
-        ])
-        legacy_data.insert(conn, "custom_users", legacy_data.CUSTOM, [
-            (uuid.UUID(ada), "Ada C.", 3, 50), (bob_2, None, 7, 120), (nobody, "Nobody", 1, 10)])
+        legacy_data.insert(
+            conn,
+            "chat_users",
+            legacy_data.CHAT,
+            [
+                (
+                    ada_chat,
+                    " ADA@Example.com ",
+                    "Ada L.",
+                    "+44 20 7946 0000",
+                    "$2b$hash-a",
+                    {"show_email": False},
+                    {"email": True, "push": False},
+                    False,
+                    "2023-01-01T00:00:00Z",
+                ),
+                (
+                    bob_1,
+                    "bob@example.com",
+                    "Bob One",
+                    "0044 20 7946 0001",
+                    "$2b$hash-b",
+                    None,
+                    {"email": True},
+                    True,
+                    "2023-02-01T00:00:00Z",
+                ),
+                (
+                    bob_2,
+                    "BOB@example.com\t",
+                    "Bob Two",
+                    "(020) 7946-0001",
+                    "$2b$hash-b2",
+                    None,
+                    {"email": False},
+                    False,
+                    "2023-03-01T00:00:00Z",
+                ),
+                (carol, None, "Carol", None, "$2b$hash-c", None, None, None, "2023-04-01T00:00:00Z"),
+            ],
+        )
+        legacy_data.insert(
+            conn,
+            "voice_users",
+            legacy_data.VOICE,
+            [
+                (
+                    ada_voice,
+                    "Ada",
+                    "ada@example.com",
+                    "020 7946 0000",
+                    "$2b$hash-av",
+                    "2022-01-01T00:00:00Z",
+                    "alloy",
+                    42,
+                ),
+                (
+                    eve_voice,
+                    "Eve",
+                    "eve@example.com",
+                    "+33 1 23 45 67 89",
+                    "$2b$hash-e",
+                    "2023-05-01T00:00:00Z",
+                    None,
+                    None,
+                ),
+            ],
+        )
+        legacy_data.insert(
+            conn,
+            "custom_users",
+            legacy_data.CUSTOM,
+            [(uuid.UUID(ada), "Ada C.", 3, 50), (bob_2, None, 7, 120), (nobody, "Nobody", 1, 10)],
+        )
 
     totals = _import(db)
     assert (totals["rows"], totals["people"], totals["matched_to_auth"]) == (9, 5, 1)
 
     # Ada: the auth account wins her email and name; chat's phone (E.164), privacy and prefs; custom's xp
     user = db.user(ada)
-    assert (user["email"], user["full_name"], user["phone_number"], user["privacy_settings"], user["xp"],
-            user["current_streak"], user["is_active"], user["origin"]) == \
-        ("ada@example.com", "Ada Lovelace", "+442079460000", {"show_email": False}, 50, 3, True, "supabase_auth")
+    assert (
+        user["email"],
+        user["full_name"],
+        user["phone_number"],
+        user["privacy_settings"],
+        user["xp"],
+        user["current_streak"],
+        user["is_active"],
+        user["origin"],
+    ) == ("ada@example.com", "Ada Lovelace", "+442079460000", {"show_email": False}, 50, 3, True, "supabase_auth")
     assert _profile(db, ada, "chat") == ({"email": True, "push": False}, {})
     assert _profile(db, ada, "voice") == ({}, {"preferred_voice": "alloy", "call_minutes": 42})
     assert _conflicts(db, ada) == {
@@ -90,8 +172,14 @@ def test_each_rule_field_by_field(legacy_db):
     }
     # Bob: twice in chat_users under two spellings of one email; the earlier row's id and values
     bob = db.user(str(bob_1))
-    assert (bob["email"], bob["full_name"], bob["phone_number"], bob["is_active"], bob["xp"], bob["origin"]) == \
-        ("bob@example.com", "Bob One", "+442079460001", False, 120, "legacy_migration")  # any chat false
+    assert (bob["email"], bob["full_name"], bob["phone_number"], bob["is_active"], bob["xp"], bob["origin"]) == (
+        "bob@example.com",
+        "Bob One",
+        "+442079460001",
+        False,
+        120,
+        "legacy_migration",
+    )  # any chat false
     assert _profile(db, str(bob_1), "chat") == ({"email": True}, {})
     assert _conflicts(db, str(bob_1)) == {
         ("full_name", "Bob One", "chat_users", "Bob Two", "chat_users"),
@@ -107,12 +195,21 @@ def test_each_rule_field_by_field(legacy_db):
     # a custom row pointing at nobody is a person of its own
     assert (db.user(str(nobody))["full_name"], db.user(str(nobody))["xp"]) == ("Nobody", 10)
 
-    assert db.all("select legacy_table, legacy_id::text, user_id::text from nura.legacy_user_map order by 1, 2") == sorted([
-        ("chat_users", str(ada_chat), ada), ("chat_users", str(bob_1), str(bob_1)),
-        ("chat_users", str(bob_2), str(bob_1)), ("chat_users", str(carol), str(carol)),
-        ("custom_users", ada, ada), ("custom_users", str(bob_2), str(bob_1)),
-        ("custom_users", str(nobody), str(nobody)),
-        ("voice_users", str(ada_voice), ada), ("voice_users", str(eve_voice), str(eve_voice))])
+    assert db.all(
+        "select legacy_table, legacy_id::text, user_id::text from nura.legacy_user_map order by 1, 2"
+    ) == sorted(
+        [
+            ("chat_users", str(ada_chat), ada),
+            ("chat_users", str(bob_1), str(bob_1)),
+            ("chat_users", str(bob_2), str(bob_1)),
+            ("chat_users", str(carol), str(carol)),
+            ("custom_users", ada, ada),
+            ("custom_users", str(bob_2), str(bob_1)),
+            ("custom_users", str(nobody), str(nobody)),
+            ("voice_users", str(ada_voice), ada),
+            ("voice_users", str(eve_voice), str(eve_voice)),
+        ]
+    )
     # logged once per person, source legacy_migration, never a password hash
     logs = db.all("select user_id::text, after_data from public.user_sync_logs where source = 'legacy_migration'")
     assert sorted(u for u, _ in logs) == sorted([ada, str(bob_1), str(carol), str(eve_voice), str(nobody)])
@@ -141,8 +238,10 @@ def test_messy_data_imports_whole_idempotently_and_verify_catches_a_loss(legacy_
     assert db.one("select count(*) = count(distinct lower(email)) from public.users where email is not null")[0]
 
     assert run(db, "legacy", "verify")[0] == 0
-    victim = db.one("select user_id from nura.legacy_user_map m join public.users u on u.id = m.user_id"
-                    " where m.legacy_table = 'chat_users' and u.phone_number is not null limit 1")[0]
+    victim = db.one(
+        "select user_id from nura.legacy_user_map m join public.users u on u.id = m.user_id"
+        " where m.legacy_table = 'chat_users' and u.phone_number is not null limit 1"
+    )[0]
     with db.connect() as conn:
         conn.execute("update public.users set phone_number = null where id = %s", (victim,))
     code, out, _ = run(db, "legacy", "verify")
@@ -158,32 +257,56 @@ def test_an_import_that_dies_midway_resumes_without_duplicates(legacy_db):
     with pytest.raises(legacy_data.Interrupted):
         _import(db, batch_size=10, progress=legacy_data.interrupt_after(2))
     partial = db.one("select count(*) from nura.legacy_user_map")[0]
-    assert 0 < partial
+    assert partial > 0
     _import(db, batch_size=25)  # another batch size: the map says what is done
     assert verify_legacy(db.url()) == []
-    rows = sum(db.one(f"select count(distinct {key}) from public.{table}")[0]
-               for table, key in (("chat_users", "id"), ("voice_users", "id"), ("custom_users", "user_id")))
+    rows = sum(
+        db.one(f"select count(distinct {key}) from public.{table}")[0]
+        for table, key in (("chat_users", "id"), ("voice_users", "id"), ("custom_users", "user_id"))
+    )
     assert db.one("select count(*) from nura.legacy_user_map")[0] == rows
-    assert db.one("select count(*) from public.user_sync_logs where source = 'legacy_migration'")[0] == \
-        db.one("select count(*) from public.users where origin = 'legacy_migration'")[0]
+    assert (
+        db.one("select count(*) from public.user_sync_logs where source = 'legacy_migration'")[0]
+        == db.one("select count(*) from public.users where origin = 'legacy_migration'")[0]
+    )
 
 
 def test_a_legacy_person_who_signs_up_keeps_one_row(legacy_db):
     db = legacy_db
     grace = uuid.uuid4()
     with db.connect() as conn:
-        legacy_data.insert(conn, "chat_users", legacy_data.CHAT, [
-            (grace, "Grace@Example.com", "Grace Hopper", "+1 555 0100 999", "$2b$h", None, {"email": True}, True,
-             "2023-01-01T00:00:00Z")])
+        legacy_data.insert(
+            conn,
+            "chat_users",
+            legacy_data.CHAT,
+            [
+                (
+                    grace,
+                    "Grace@Example.com",
+                    "Grace Hopper",
+                    "+1 555 0100 999",
+                    "$2b$h",
+                    None,
+                    {"email": True},
+                    True,
+                    "2023-01-01T00:00:00Z",
+                )
+            ],
+        )
     _import(db)
     assert db.user(str(grace))["origin"] == "legacy_migration"
     new_id = db.auth.email_signup("grace@example.com", {"full_name": "Grace B. Hopper"})
     assert db.user(str(grace)) is None
     user = db.user(new_id)
     # the account's own fields from Auth; the name and number she had stay hers
-    assert (user["email"], user["full_name"], user["phone_number"], user["origin"],
-            user["email_confirmed_at"] is not None, user["created_at"].year) == \
-        ("grace@example.com", "Grace Hopper", "+15550100999", "supabase_auth", True, 2023)
+    assert (
+        user["email"],
+        user["full_name"],
+        user["phone_number"],
+        user["origin"],
+        user["email_confirmed_at"] is not None,
+        user["created_at"].year,
+    ) == ("grace@example.com", "Grace Hopper", "+15550100999", "supabase_auth", True, 2023)
     assert db.one("select count(*) from public.users where lower(email) = 'grace@example.com'")[0] == 1
     assert db.one("select user_id::text from nura.legacy_user_map where legacy_id = %s", (grace,))[0] == new_id
     assert _profile(db, new_id, "chat") == ({"email": True}, {})
@@ -204,9 +327,15 @@ def test_an_account_made_while_the_import_runs_still_gives_one_row(legacy_db):
     db = legacy_db
     kim, lee = uuid.uuid4(), uuid.uuid4()
     with db.connect() as conn:
-        legacy_data.insert(conn, "chat_users", legacy_data.CHAT, [
-            (kim, "kim@example.com", "Kim", None, "$2b$h", None, None, False, "2023-01-01T00:00:00Z"),
-            (lee, "lee@example.com", "Lee", None, "$2b$h", None, None, True, "2023-01-01T00:00:00Z")])
+        legacy_data.insert(
+            conn,
+            "chat_users",
+            legacy_data.CHAT,
+            [
+                (kim, "kim@example.com", "Kim", None, "$2b$h", None, None, False, "2023-01-01T00:00:00Z"),
+                (lee, "lee@example.com", "Lee", None, "$2b$h", None, None, True, "2023-01-01T00:00:00Z"),
+            ],
+        )
     with psycopg.connect(db.url()) as conn:
         batches = conn.execute("select nura.legacy_prepare(1)").fetchone()[0]
         conn.commit()
@@ -216,8 +345,9 @@ def test_an_account_made_while_the_import_runs_still_gives_one_row(legacy_db):
             conn.commit()
     lee_account = db.auth.email_signup("lee@example.com")  # after: adopts
     for email, account in (("kim@example.com", kim_account), ("lee@example.com", lee_account)):
-        assert db.all("select id::text, origin, is_active from public.users where lower(email) = %s", (email,)) == \
-            [(account, "supabase_auth", True)]
+        assert db.all("select id::text, origin, is_active from public.users where lower(email) = %s", (email,)) == [
+            (account, "supabase_auth", True)
+        ]
     assert verify_legacy(db.url()) == [] and db.drift() == []
 
 
@@ -227,12 +357,20 @@ def test_an_account_missing_its_row_gets_it_from_auth_not_from_legacy(legacy_db)
     with db.connect() as conn:
         conn.execute("delete from public.user_sync_logs where user_id = %s", (mia,))
         conn.execute("delete from public.users where id = %s", (mia,))
-        legacy_data.insert(conn, "chat_users", legacy_data.CHAT, [
-            (uuid.uuid4(), "mia@example.com", "Mia Legacy", None, "$2b$h", None, None, False, "2023-01-01T00:00:00Z")])
+        legacy_data.insert(
+            conn,
+            "chat_users",
+            legacy_data.CHAT,
+            [(uuid.uuid4(), "mia@example.com", "Mia Legacy", None, "$2b$h", None, None, False, "2023-01-01T00:00:00Z")],
+        )
     _import(db)
     user = db.user(mia)
-    assert (user["origin"], user["full_name"], user["is_active"], user["email_confirmed_at"] is not None) == \
-        ("supabase_auth", "Mia From Auth", True, True)
+    assert (user["origin"], user["full_name"], user["is_active"], user["email_confirmed_at"] is not None) == (
+        "supabase_auth",
+        "Mia From Auth",
+        True,
+        True,
+    )
     assert verify_legacy(db.url()) == [] and db.drift() == []
 
 
@@ -240,8 +378,12 @@ def test_deleting_a_user_erases_their_legacy_conflicts_too(legacy_db):
     db = legacy_db
     ned = db.auth.email_signup("ned@example.com", {"full_name": "Ned"})
     with db.connect() as conn:
-        legacy_data.insert(conn, "voice_users", legacy_data.VOICE, [
-            (uuid.uuid4(), "Secret Name", "ned@example.com", None, "$2b$h", "2023-01-01T00:00:00Z", None, None)])
+        legacy_data.insert(
+            conn,
+            "voice_users",
+            legacy_data.VOICE,
+            [(uuid.uuid4(), "Secret Name", "ned@example.com", None, "$2b$h", "2023-01-01T00:00:00Z", None, None)],
+        )
         legacy_data.insert(conn, "custom_users", legacy_data.CUSTOM, [(None, "No One", 1, 1)])
     _import(db)
     assert _conflicts(db, ned) == {("full_name", "Ned", "auth", "Secret Name", "voice_users")}
@@ -251,10 +393,17 @@ def test_deleting_a_user_erases_their_legacy_conflicts_too(legacy_db):
     assert [(t, i, p) for t, i, _, _, p in verify_legacy(db.url())] == [("custom_users", None, "unmapped")]
 
 
-@pytest.mark.parametrize("raw, e164", [
-    ("+49 (0) 171 1234567", "+491711234567"), ("0049-171-1234567", "+491711234567"),
-    ("(030) 123 4567", None), ("+1.555.010.0999", "+15550100999"), ("0171 1234567", None), ("+12", None),
-])
+@pytest.mark.parametrize(
+    "raw, e164",
+    [
+        ("+49 (0) 171 1234567", "+491711234567"),
+        ("0049-171-1234567", "+491711234567"),
+        ("(030) 123 4567", None),
+        ("+1.555.010.0999", "+15550100999"),
+        ("0171 1234567", None),
+        ("+12", None),
+    ],
+)
 def test_phones_are_made_e164_without_guessing(db, raw, e164):
     assert db.one("select nura.legacy_phone(%s)", (raw,))[0] == e164
 
@@ -281,20 +430,26 @@ def test_killing_the_server_mid_import_then_running_again_ends_complete():
         assert run.returncode == 1 and err.startswith("nura-users: error: ") and err.count("\n") == 1
         server = postmaster(pg, FAST_SETTINGS)  # crash recovery
         with psycopg.connect(url, autocommit=True) as conn:
-            assert 0 < conn.execute("select count(*) from nura.legacy_user_map").fetchone()[0]
+            assert conn.execute("select count(*) from nura.legacy_user_map").fetchone()[0] > 0
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
         assert done.returncode == 0, done.stderr
         assert verify_legacy(url) == []
         with psycopg.connect(url, autocommit=True) as conn:
-            rows = sum(conn.execute(f"select count(distinct {key}) from public.{table}").fetchone()[0]
-                       for table, key in (("chat_users", "id"), ("voice_users", "id"), ("custom_users", "user_id")))
+            rows = sum(
+                conn.execute(f"select count(distinct {key}) from public.{table}").fetchone()[0]
+                for table, key in (("chat_users", "id"), ("voice_users", "id"), ("custom_users", "user_id"))
+            )
             assert conn.execute("select count(*) from nura.legacy_user_map").fetchone()[0] == rows
             # one row and one log row per person: nothing twice
-            assert conn.execute("select count(*) = count(distinct lower(email)) from public.users"
-                                " where email is not null").fetchone()[0]
-            assert conn.execute("select count(*) from public.user_sync_logs where source = 'legacy_migration'"
-                                ).fetchone()[0] == \
-                conn.execute("select count(*) from public.users where origin = 'legacy_migration'").fetchone()[0]
+            assert conn.execute(
+                "select count(*) = count(distinct lower(email)) from public.users where email is not null"
+            ).fetchone()[0]
+            assert (
+                conn.execute("select count(*) from public.user_sync_logs where source = 'legacy_migration'").fetchone()[
+                    0
+                ]
+                == conn.execute("select count(*) from public.users where origin = 'legacy_migration'").fetchone()[0]
+            )
     finally:
         if server is not None:
             server.terminate()

@@ -27,19 +27,46 @@ def test_another_user_of_the_machine_cannot_reach_the_socket(cluster):
     assert stat.S_IMODE(os.stat(cluster.data_dir).st_mode) == 0o700
     if os.geteuid() != 0:
         pytest.skip("needs root to act as another OS user")
-    done = subprocess.run(["runuser", "-u", "nobody", "--", str(bindir() / "psql"), "-h", cluster.host,
-                           "-p", str(cluster.port), "-U", SUPERUSER, "-d", "postgres", "-c", "select 1"],
-                          capture_output=True, text=True, timeout=30)
+    done = subprocess.run(
+        [
+            "runuser",
+            "-u",
+            "nobody",
+            "--",
+            str(bindir() / "psql"),
+            "-h",
+            cluster.host,
+            "-p",
+            str(cluster.port),
+            "-U",
+            SUPERUSER,
+            "-d",
+            "postgres",
+            "-c",
+            "select 1",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert done.returncode != 0 and "Permission denied" in done.stderr, done.stderr
 
 
-@pytest.mark.parametrize("data_dir, message", [
-    ("/proc/no-such-folder/dev", "No such file or directory"),
-    ("/tmp/" + "d" * 90, "too long for PostgreSQL's socket"),
-])
+@pytest.mark.parametrize(
+    "data_dir, message",
+    [
+        ("/proc/no-such-folder/dev", "No such file or directory"),
+        ("/tmp/" + "d" * 90, "too long for PostgreSQL's socket"),
+    ],
+)
 def test_dev_refuses_a_data_folder_it_cannot_use_in_one_line(data_dir, message):
-    done = subprocess.run([sys.executable, "-m", "glue.cli", "dev", "--data-dir", data_dir],
-                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    done = subprocess.run(
+        [sys.executable, "-m", "glue.cli", "dev", "--data-dir", data_dir],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
     assert done.returncode != 0
     assert done.stderr.startswith("nura-users: error: ") and done.stderr.count("\n") == 1, done.stderr
     assert message in done.stderr

@@ -19,15 +19,48 @@ def _contents(db) -> dict:
 
 
 def _dump(db) -> str:
-    done = subprocess.run([str(bindir() / "pg_dump"), "-h", db.cluster.host, "-p", str(db.cluster.port),
-                           "-U", SUPERUSER, "--data-only", "-n", "auth", "-n", "public", db.name],
-                          capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [
+            str(bindir() / "pg_dump"),
+            "-h",
+            db.cluster.host,
+            "-p",
+            str(db.cluster.port),
+            "-U",
+            SUPERUSER,
+            "--data-only",
+            "-n",
+            "auth",
+            "-n",
+            "public",
+            db.name,
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return done.stdout
 
 
 def _psql(db, script: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(bindir() / "psql"), "-h", db.cluster.host, "-p", str(db.cluster.port), "-U", "postgres",
-                           "-d", db.name, "-v", "ON_ERROR_STOP=0"], input=script, capture_output=True, text=True)
+    return subprocess.run(
+        [
+            str(bindir() / "psql"),
+            "-h",
+            db.cluster.host,
+            "-p",
+            str(db.cluster.port),
+            "-U",
+            "postgres",
+            "-d",
+            db.name,
+            "-v",
+            "ON_ERROR_STOP=0",
+        ],
+        input=script,
+        capture_output=True,
+        text=True,
+    )
 
 
 @pytest.fixture
@@ -35,7 +68,7 @@ def backup(db):
     ids = [db.auth.email_signup(f"r{i}@example.com", {"full_name": f"R{i}"}, sign_in=True) for i in range(6)]
     with db.connect() as conn:
         for uid in ids:
-            conn.execute("select nura.update_profile(%s, '{\"full_name\": \"Edited\", \"bio\": \"kept bio\"}')", (uid,))
+            conn.execute('select nura.update_profile(%s, \'{"full_name": "Edited", "bio": "kept bio"}\')', (uid,))
         conn.execute("select nura.set_service_preferences(%s, 'chat', '{\"tone\": \"warm\"}')", (ids[0],))
         conn.execute("select nura.add_xp(%s, 7)", (ids[1],))
     db.auth.hard_delete(ids[2])

@@ -18,6 +18,7 @@ from glue.dev.localpg import free_port
 from glue.dev.supabase_standin import access_token
 from tests.support.http import SECRET, Server, request_json
 
+
 def test_serve_answers_over_http_and_stops_gracefully(db):
     uid = db.auth.email_signup("served@example.com", {"full_name": "Served"})
     auth = {"Authorization": f"Bearer {access_token(SECRET, uid)}"}
@@ -26,18 +27,28 @@ def test_serve_answers_over_http_and_stops_gracefully(db):
         status, headers, body = request_json(f"{server.url}/api/users/me", headers=auth)
         assert status == 200 and body["user"]["full_name"] == "Served"
         etag = headers["ETag"]
-        status, headers, body = request_json(f"{server.url}/api/users/profile", "PUT", {"bio": "over HTTP"},
-                                         {**auth, "If-Match": etag, "X-Request-ID": "http-1"})
+        status, headers, body = request_json(
+            f"{server.url}/api/users/profile",
+            "PUT",
+            {"bio": "over HTTP"},
+            {**auth, "If-Match": etag, "X-Request-ID": "http-1"},
+        )
         assert status == 200 and body["user"]["bio"] == "over HTTP"
-        status, _, body = request_json(f"{server.url}/api/users/profile", "PUT", {"bio": "stale"},
-                                   {**auth, "If-Match": etag})
+        status, _, body = request_json(
+            f"{server.url}/api/users/profile", "PUT", {"bio": "stale"}, {**auth, "If-Match": etag}
+        )
         assert (status, body["code"]) == (412, "PT412")
         status, _, body = request_json(f"{server.url}/api/users/me")
         assert (status, body["code"]) == (401, "invalid_token")
         # a body sent in chunks, without Content-Length, is held to the same 64 KiB
         connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
-        connection.request("PUT", "/api/users/profile", body=iter([b'{"bio": "chunked"}', b" " * 70_000]),
-                           headers={**auth, "Content-Type": "application/json"}, encode_chunked=True)
+        connection.request(
+            "PUT",
+            "/api/users/profile",
+            body=iter([b'{"bio": "chunked"}', b" " * 70_000]),
+            headers={**auth, "Content-Type": "application/json"},
+            encode_chunked=True,
+        )
         response = connection.getresponse()
         assert (response.status, json.loads(response.read())["code"]) == (413, "too_large")
         connection.close()
@@ -60,8 +71,11 @@ def test_several_workers_share_their_metrics(db):
         for _ in range(6):  # whichever worker answers, it has every worker's requests and the database's figures
             with urllib.request.urlopen(f"{server.url}/metrics", timeout=10) as response:
                 text = response.read().decode()
-            count = next(line for line in text.splitlines()
-                         if line.startswith('nura_http_request_duration_seconds_count{method="GET",route="/api/users/me"'))
+            count = next(
+                line
+                for line in text.splitlines()
+                if line.startswith('nura_http_request_duration_seconds_count{method="GET",route="/api/users/me"')
+            )
             assert float(count.rsplit(" ", 1)[1]) == 40
             assert 'nura_users{origin="supabase_auth",state="live"} 1.0' in text
     finally:
@@ -81,10 +95,12 @@ def _serve_error(capsys, monkeypatch, env: dict, *argv: str) -> str:
 
 def test_serve_refuses_in_one_line_where_it_could_not_serve(db, bare_db, capsys, monkeypatch):
     assert "SUPABASE_JWT_SECRET" in _serve_error(capsys, monkeypatch, {"DATABASE_URL": db.url("postgres")})
-    assert "migrate" in _serve_error(capsys, monkeypatch, {"DATABASE_URL": bare_db.url("postgres"),
-                                                           "SUPABASE_JWT_SECRET": SECRET})
-    assert "grant authenticated" in _serve_error(capsys, monkeypatch, {"DATABASE_URL": db.url("supabase_auth_admin"),
-                                                                       "SUPABASE_JWT_SECRET": SECRET})
+    assert "migrate" in _serve_error(
+        capsys, monkeypatch, {"DATABASE_URL": bare_db.url("postgres"), "SUPABASE_JWT_SECRET": SECRET}
+    )
+    assert "grant authenticated" in _serve_error(
+        capsys, monkeypatch, {"DATABASE_URL": db.url("supabase_auth_admin"), "SUPABASE_JWT_SECRET": SECRET}
+    )
     env = {"DATABASE_URL": db.url("postgres"), "SUPABASE_JWT_SECRET": SECRET}
     assert "PORT" in _serve_error(capsys, monkeypatch, {**env, "PORT": "http"})
     assert "WEB_CONCURRENCY" in _serve_error(capsys, monkeypatch, {**env, "WEB_CONCURRENCY": "lots"})

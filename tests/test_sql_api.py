@@ -7,15 +7,28 @@ from __future__ import annotations
 import json
 import threading
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import psycopg
 import pytest
 from psycopg.types.json import Jsonb
 
-SERVICE_API = {"check_consistency", "reconcile", "get_user", "get_service_profile", "get_user_for_chat",
-               "get_user_for_voice", "get_user_for_memory", "update_profile", "update_backend_fields",
-               "add_xp", "set_service_preferences", "set_service_metadata", "touch_service", "sync_from_auth"}
+SERVICE_API = {
+    "check_consistency",
+    "reconcile",
+    "get_user",
+    "get_service_profile",
+    "get_user_for_chat",
+    "get_user_for_voice",
+    "get_user_for_memory",
+    "update_profile",
+    "update_backend_fields",
+    "add_xp",
+    "set_service_preferences",
+    "set_service_metadata",
+    "touch_service",
+    "sync_from_auth",
+}
 USER_API = {"me", "update_my_profile", "sync_me", "my_service_profile", "set_my_service_preferences"}
 
 
@@ -34,8 +47,9 @@ def service(db):
 
 def call(conn, function: str, *args):
     placeholders = ", ".join(["%s"] * len(args))
-    return conn.execute(f"select nura.{function}({placeholders})",
-                        [Jsonb(a) if isinstance(a, (dict, list)) else a for a in args]).fetchone()[0]
+    return conn.execute(
+        f"select nura.{function}({placeholders})", [Jsonb(a) if isinstance(a, (dict, list)) else a for a in args]
+    ).fetchone()[0]
 
 
 def as_user(db, user_id, function: str, *args, headers: dict | None = None):
@@ -54,13 +68,21 @@ def test_each_role_can_call_exactly_its_functions(db):
         "select r.rolname, p.proname from pg_proc p cross join pg_roles r"
         " where p.pronamespace = 'nura'::regnamespace"
         " and r.rolname in ('anon', 'authenticated', 'service_role', 'nura_service')"
-        " and has_function_privilege(r.oid, p.oid, 'execute')")
-    by_role = {role: {f for r, f in granted if r == role} for role in ("anon", "authenticated", "service_role", "nura_service")}
+        " and has_function_privilege(r.oid, p.oid, 'execute')"
+    )
+    by_role = {
+        role: {f for r, f in granted if r == role} for role in ("anon", "authenticated", "service_role", "nura_service")
+    }
     # and what the views of `legacy switch` call for their readers
     services = SERVICE_API | {"legacy_extras"}
     assert by_role == {"anon": set(), "authenticated": USER_API, "service_role": services, "nura_service": services}
-    assert db.all("select proname from pg_proc where pronamespace = 'nura'::regnamespace"
-                  " and not ('search_path=\"\"' = any (proconfig))") == []
+    assert (
+        db.all(
+            "select proname from pg_proc where pronamespace = 'nura'::regnamespace"
+            " and not ('search_path=\"\"' = any (proconfig))"
+        )
+        == []
+    )
     for role in ("anon", "authenticated", "service_role"):
         assert db.one("select has_sequence_privilege(%s, 'public.user_sync_logs_id_seq', 'usage')", (role,)) == (False,)
         assert db.one("select has_table_privilege(%s, 'public.user_sync_logs', 'insert')", (role,)) == (False,)
@@ -87,14 +109,27 @@ def test_get_user_and_the_per_service_shapes(db, service):
     assert user["email"] == "svc@example.com" and user["full_name"] == "Svc User"
     assert call(service, "get_user", str(uuid.uuid4())) is None
     assert call(service, "get_user_for_chat", uid) == {
-        "id": uid, "email": "svc@example.com", "full_name": "Svc User", "privacy_settings": {}, "chat_preferences": {}}
+        "id": uid,
+        "email": "svc@example.com",
+        "full_name": "Svc User",
+        "privacy_settings": {},
+        "chat_preferences": {},
+    }
     call(service, "set_service_metadata", uid, "voice", {"call_history": [{"at": "2026-01-01"}]})
     call(service, "set_service_preferences", uid, "voice", {"speed": 1.2})
     assert call(service, "get_user_for_voice", uid) == {
-        "id": uid, "name": "Svc User", "phone": None, "voice_preferences": {"speed": 1.2},
-        "call_history": [{"at": "2026-01-01"}]}
+        "id": uid,
+        "name": "Svc User",
+        "phone": None,
+        "voice_preferences": {"speed": 1.2},
+        "call_history": [{"at": "2026-01-01"}],
+    }
     assert call(service, "get_user_for_memory", uid) == {
-        "user_id": uid, "privacy_level": "standard", "memory_preferences": {}, "retention_settings": {}}
+        "user_id": uid,
+        "privacy_level": "standard",
+        "memory_preferences": {},
+        "retention_settings": {},
+    }
     call(service, "update_profile", uid, {"privacy_settings": {"memory_privacy": "strict"}})
     call(service, "set_service_metadata", uid, "memory", {"retention": {"days": 30}})
     memory = call(service, "get_user_for_memory", uid)
@@ -107,7 +142,9 @@ def test_get_user_and_the_per_service_shapes(db, service):
 def test_service_profile_defaults_and_unknown_types(db, service):
     uid = db.auth.email_signup("p@example.com")
     with db.connect() as conn:
-        conn.execute("update nura.service_types set default_preferences = '{\"lang\": \"en\"}' where service_type = 'chat'")
+        conn.execute(
+            "update nura.service_types set default_preferences = '{\"lang\": \"en\"}' where service_type = 'chat'"
+        )
     profile = call(service, "get_service_profile", uid, "chat")
     assert profile["service_preferences"] == {"lang": "en"} and profile["id"] is None
     assert call(service, "get_service_profile", str(uuid.uuid4()), "chat") is None
@@ -126,19 +163,22 @@ def test_service_profile_defaults_and_unknown_types(db, service):
     assert e.value.sqlstate == "PT404"
 
 
-@pytest.mark.parametrize("changes, field", [
-    ({"email": "x@example.com"}, "email"),
-    ({"xp": 5}, "xp"),
-    ({"full_name": 7}, "full_name"),
-    ({"full_name": "x" * 201}, "full_name"),
-    ({"bio": "x" * 2001}, "bio"),
-    ({"avatar_url": "javascript:alert(1)"}, "avatar_url"),
-    ({"avatar_url": "https://x.example/" + "a" * 2048}, "avatar_url"),
-    ({"phone_number": "0151 1234"}, "phone_number"),
-    ({"phone_number": "+1234567"}, "phone_number"),
-    ({"privacy_settings": "public"}, "privacy_settings"),
-    (["full_name"], "object"),
-])
+@pytest.mark.parametrize(
+    "changes, field",
+    [
+        ({"email": "x@example.com"}, "email"),
+        ({"xp": 5}, "xp"),
+        ({"full_name": 7}, "full_name"),
+        ({"full_name": "x" * 201}, "full_name"),
+        ({"bio": "x" * 2001}, "bio"),
+        ({"avatar_url": "javascript:alert(1)"}, "avatar_url"),
+        ({"avatar_url": "https://x.example/" + "a" * 2048}, "avatar_url"),
+        ({"phone_number": "0151 1234"}, "phone_number"),
+        ({"phone_number": "+1234567"}, "phone_number"),
+        ({"privacy_settings": "public"}, "privacy_settings"),
+        (["full_name"], "object"),
+    ],
+)
 def test_bad_profile_changes_are_pt400_naming_the_field_and_change_nothing(db, service, changes, field):
     uid = db.auth.email_signup("bad@example.com", {"full_name": "Before"})
     before = db.user(uid)
@@ -151,19 +191,32 @@ def test_bad_profile_changes_are_pt400_naming_the_field_and_change_nothing(db, s
 def test_update_profile_logs_only_what_changed_and_empty_is_a_no_op(db, service):
     uid = db.auth.email_signup("up@example.com", {"full_name": "Old"})
     logs = len(db.logs(uid))
-    user = call(service, "update_profile", uid, {"full_name": "New", "bio": None, "display_name": "N",
-                                                  "privacy_settings": {"a": 1}}, "backend_api", "req-1", "sess-1")
+    user = call(
+        service,
+        "update_profile",
+        uid,
+        {"full_name": "New", "bio": None, "display_name": "N", "privacy_settings": {"a": 1}},
+        "backend_api",
+        "req-1",
+        "sess-1",
+    )
     assert (user["full_name"], user["display_name"], user["privacy_settings"]) == ("New", "N", {"a": 1})
     log = db.logs(uid)[-1]
-    assert (log["sync_type"], log["source"], log["request_id"], log["session_id"]) == \
-        ("profile_update", "backend_api", "req-1", "sess-1")
+    assert (log["sync_type"], log["source"], log["request_id"], log["session_id"]) == (
+        "profile_update",
+        "backend_api",
+        "req-1",
+        "sess-1",
+    )
     # of privacy_settings, the keys that changed
     assert log["before_data"] == {"full_name": "Old", "display_name": None, "privacy_settings": {"a": None}}
     assert log["after_data"] == {"full_name": "New", "display_name": "N", "privacy_settings": {"a": 1}}
     call(service, "update_profile", uid, {"privacy_settings": {"b": 2, "a": None}})
     assert db.user(uid)["privacy_settings"] == {"b": 2}
-    assert (db.logs(uid)[-1]["before_data"], db.logs(uid)[-1]["after_data"]) == \
-        ({"privacy_settings": {"a": 1, "b": None}}, {"privacy_settings": {"a": None, "b": 2}})
+    assert (db.logs(uid)[-1]["before_data"], db.logs(uid)[-1]["after_data"]) == (
+        {"privacy_settings": {"a": 1, "b": None}},
+        {"privacy_settings": {"a": None, "b": 2}},
+    )
     n = len(db.logs(uid))
     call(service, "update_profile", uid, {})
     call(service, "update_profile", uid, {"full_name": "New"})
@@ -179,8 +232,12 @@ def test_update_profile_logs_only_what_changed_and_empty_is_a_no_op(db, service)
 
 def test_backend_fields_and_add_xp(db, service):
     uid = db.auth.email_signup("xp@example.com")
-    user = call(service, "update_backend_fields", uid, {"xp": 10, "current_streak": 3, "is_active": False,
-                                                         "last_active_at": "2026-11-24T10:00:00+01:00"})
+    user = call(
+        service,
+        "update_backend_fields",
+        uid,
+        {"xp": 10, "current_streak": 3, "is_active": False, "last_active_at": "2026-11-24T10:00:00+01:00"},
+    )
     assert (user["xp"], user["current_streak"], user["is_active"]) == (10, 3, False)
     assert db.logs(uid)[-1]["sync_type"] == "backend_update"
     assert call(service, "add_xp", uid, 5) == 15
@@ -190,8 +247,15 @@ def test_backend_fields_and_add_xp(db, service):
         with pytest.raises(psycopg.Error) as e:
             call(service, "add_xp", *args)
         assert e.value.sqlstate == "PT400"
-    for bad in ({"xp": -1}, {"xp": 1.5}, {"xp": "3"}, {"is_active": "yes"}, {"last_active_at": "soon"},
-                {"full_name": "x"}, {"current_streak": 2147483648}):
+    for bad in (
+        {"xp": -1},
+        {"xp": 1.5},
+        {"xp": "3"},
+        {"is_active": "yes"},
+        {"last_active_at": "soon"},
+        {"full_name": "x"},
+        {"current_streak": 2147483648},
+    ):
         with pytest.raises(psycopg.Error) as e:
             call(service, "update_backend_fields", uid, bad)
         assert e.value.sqlstate == "PT400", bad
@@ -246,8 +310,9 @@ def test_the_signed_in_user_functions(db):
     with pytest.raises(psycopg.Error) as e:  # one user's etag is never another's
         as_user(db, twin, "update_my_profile", {"bio": "not mine"}, etag)
     assert e.value.sqlstate == "PT412"
-    result = as_user(db, uid, "update_my_profile", {"bio": "hi"}, etag,
-                     headers={"x-request-id": "r-42", "x-session-id": "s-7"})
+    result = as_user(
+        db, uid, "update_my_profile", {"bio": "hi"}, etag, headers={"x-request-id": "r-42", "x-session-id": "s-7"}
+    )
     assert result["user"]["bio"] == "hi" and result["etag"] != etag
     log = db.logs(uid)[-1]
     assert (log["source"], log["request_id"], log["session_id"]) == ("frontend_sync", "r-42", "s-7")
@@ -276,8 +341,18 @@ def test_the_signed_in_user_functions(db):
 
 def test_sync_me_fills_only_empty_fields(db):
     uid = db.auth.email_signup("fill@example.com", {"full_name": "Kept"})
-    result = as_user(db, uid, "sync_me", {"id": uid, "email": "evil@example.com", "full_name": "Ignored",
-                                          "phone_number": "+4915112345678", "user_metadata": {"role": "admin"}})
+    result = as_user(
+        db,
+        uid,
+        "sync_me",
+        {
+            "id": uid,
+            "email": "evil@example.com",
+            "full_name": "Ignored",
+            "phone_number": "+4915112345678",
+            "user_metadata": {"role": "admin"},
+        },
+    )
     user = result["user"]
     assert (user["full_name"], user["phone_number"], user["email"]) == ("Kept", "+4915112345678", "fill@example.com")
     assert as_user(db, uid, "sync_me", {"full_name": "", "phone_number": None})["user"] == user
@@ -309,10 +384,18 @@ def test_sync_from_auth_applies_in_updated_at_order_and_never_revives(db, servic
     assert db.user(uid) == before
     call(service, "sync_from_auth", None, second, "DELETE", "supabase_webhook")
     assert db.user(uid)["deleted_at"] is not None
-    later = dict(second, updated_at=(datetime.now(timezone.utc) + timedelta(minutes=1)).isoformat(), raw_user_meta_data={"full_name": "Zombie"})
+    later = dict(
+        second,
+        updated_at=(datetime.now(UTC) + timedelta(minutes=1)).isoformat(),
+        raw_user_meta_data={"full_name": "Zombie"},
+    )
     assert call(service, "sync_from_auth", later, second, "UPDATE", "supabase_webhook")["full_name"] is None
-    for bad in ((first, None, "MERGE", "supabase_webhook"), ({"id": "not-a-uuid"}, None, "INSERT", "supabase_webhook"),
-                (first, None, "INSERT", "nowhere"), (Jsonb("text"), None, "INSERT", "supabase_webhook")):
+    for bad in (
+        (first, None, "MERGE", "supabase_webhook"),
+        ({"id": "not-a-uuid"}, None, "INSERT", "supabase_webhook"),
+        (first, None, "INSERT", "nowhere"),
+        (Jsonb("text"), None, "INSERT", "supabase_webhook"),
+    ):
         with pytest.raises(psycopg.Error) as e:
             call(service, "sync_from_auth", *bad)
         assert e.value.sqlstate == "PT400", bad
@@ -369,8 +452,12 @@ def test_same_updated_at_different_content_is_applied_and_a_retry_is_not(db, ser
 def test_a_record_without_updated_at_is_refused(db, service):
     uid = db.auth.email_signup("noat@example.com")
     record = db.auth_row(uid)
-    for bad in (dict(record, updated_at=None), {k: v for k, v in record.items() if k != "updated_at"},
-                dict(record, email_change_confirm_status=70000), dict(record, created_at="yesterday-ish")):
+    for bad in (
+        dict(record, updated_at=None),
+        {k: v for k, v in record.items() if k != "updated_at"},
+        dict(record, email_change_confirm_status=70000),
+        dict(record, created_at="yesterday-ish"),
+    ):
         with pytest.raises(psycopg.Error) as e:
             _deliver(service, bad, None, "INSERT")
         assert e.value.sqlstate == "PT400"
@@ -396,14 +483,16 @@ def test_concurrent_deliveries_of_one_user_keep_the_newest(db, service):
         db.become_split_backend()
         barrier = threading.Barrier(2)
 
-        def deliver(record, op):
+        def deliver(record, op, barrier=barrier):
             with psycopg.connect(db.url("postgres"), autocommit=True) as conn:
                 conn.execute("set role service_role")
                 barrier.wait()
                 call(conn, "sync_from_auth", record, None, op, "supabase_webhook")
 
-        threads = [threading.Thread(target=deliver, args=(new, "UPDATE")),
-                   threading.Thread(target=deliver, args=(old, "INSERT"))]
+        threads = [
+            threading.Thread(target=deliver, args=(new, "UPDATE")),
+            threading.Thread(target=deliver, args=(old, "INSERT")),
+        ]
         for t in threads:
             t.start()
         for t in threads:
@@ -411,10 +500,16 @@ def test_concurrent_deliveries_of_one_user_keep_the_newest(db, service):
         assert db.user(uid)["full_name"] == "New"
 
 
-@pytest.mark.parametrize("function, args", [
-    ("me", ()), ("update_my_profile", ({"bio": "x"},)), ("sync_me", ({"full_name": "x"},)),
-    ("my_service_profile", ("chat",)), ("set_my_service_preferences", ("chat", {"a": 1})),
-])
+@pytest.mark.parametrize(
+    "function, args",
+    [
+        ("me", ()),
+        ("update_my_profile", ({"bio": "x"},)),
+        ("sync_me", ({"full_name": "x"},)),
+        ("my_service_profile", ("chat",)),
+        ("set_my_service_preferences", ("chat", {"a": 1})),
+    ],
+)
 def test_user_functions_without_a_signed_in_user_are_pt401(db, function, args):
     with pytest.raises(psycopg.Error) as e:
         as_user(db, None, function, *args)
@@ -454,29 +549,35 @@ def test_touch_restarts_a_count_that_is_not_a_count(db, service):
     assert call(service, "touch_service", uid, "chat")["usage_stats"] == {"uses": 1}
 
 
-@pytest.mark.parametrize("statement, code", [
-    ("select nura.update_profile(%(u)s, '\"a string\"')", "PT400"),
-    ("select nura.update_profile(%(u)s, '[1, 2]')", "PT400"),
-    ("select nura.update_profile(%(u)s, '{\"full_name\": 42}')", "PT400"),
-    ("select nura.update_profile(%(u)s, '{\"bio\": \"x\"}', 'made_up_source')", "PT400"),
-    ("select nura.update_profile(%(u)s, null)", "PT400"),
-    ("select nura.update_backend_fields(%(u)s, '{\"xp\": \"lots\"}')", "PT400"),
-    ("select nura.update_backend_fields(%(u)s, '{\"xp\": -1}')", "PT400"),
-    ("select nura.update_backend_fields(%(u)s, '{\"is_active\": \"yes\"}')", "PT400"),
-    ("select nura.set_service_preferences(%(u)s, 'chat', '[1]')", "PT400"),
-    ("select nura.set_service_metadata(%(u)s, 'chat', '\"x\"')", "PT400"),
-    ("select nura.set_service_preferences(%(u)s, 'no_such_service', '{}')", "PT404"),
-    ("select nura.set_service_preferences(%(u)s, null, '{}')", "PT404"),
-    ("select nura.get_service_profile(%(u)s, '''; drop table public.users; --')", "PT404"),
-    ("select nura.update_profile(gen_random_uuid(), '{\"bio\": \"x\"}')", "PT404"),
-    ("select nura.add_xp(gen_random_uuid(), 5)", "PT404"),
-    ("select nura.sync_from_auth('\"not a record\"', null, 'UPDATE', 'supabase_webhook')", "PT400"),
-    ("select nura.sync_from_auth('{}', null, 'TRUNCATE', 'supabase_webhook')", "PT400"),
-])
+@pytest.mark.parametrize(
+    "statement, code",
+    [
+        ("select nura.update_profile(%(u)s, '\"a string\"')", "PT400"),
+        ("select nura.update_profile(%(u)s, '[1, 2]')", "PT400"),
+        ("select nura.update_profile(%(u)s, '{\"full_name\": 42}')", "PT400"),
+        ("select nura.update_profile(%(u)s, '{\"bio\": \"x\"}', 'made_up_source')", "PT400"),
+        ("select nura.update_profile(%(u)s, null)", "PT400"),
+        ('select nura.update_backend_fields(%(u)s, \'{"xp": "lots"}\')', "PT400"),
+        ("select nura.update_backend_fields(%(u)s, '{\"xp\": -1}')", "PT400"),
+        ('select nura.update_backend_fields(%(u)s, \'{"is_active": "yes"}\')', "PT400"),
+        ("select nura.set_service_preferences(%(u)s, 'chat', '[1]')", "PT400"),
+        ("select nura.set_service_metadata(%(u)s, 'chat', '\"x\"')", "PT400"),
+        ("select nura.set_service_preferences(%(u)s, 'no_such_service', '{}')", "PT404"),
+        ("select nura.set_service_preferences(%(u)s, null, '{}')", "PT404"),
+        ("select nura.get_service_profile(%(u)s, '''; drop table public.users; --')", "PT404"),
+        ('select nura.update_profile(gen_random_uuid(), \'{"bio": "x"}\')', "PT404"),
+        ("select nura.add_xp(gen_random_uuid(), 5)", "PT404"),
+        ("select nura.sync_from_auth('\"not a record\"', null, 'UPDATE', 'supabase_webhook')", "PT400"),
+        ("select nura.sync_from_auth('{}', null, 'TRUNCATE', 'supabase_webhook')", "PT400"),
+    ],
+)
 def test_sql_api_calls_with_wrong_values_get_their_documented_error_and_change_nothing(db, service, statement, code):
     uid = db.auth.email_signup("typed@example.com")
     before = db.all("select to_jsonb(u) from public.users u"), db.one("select count(*) from public.user_sync_logs")
     with pytest.raises(psycopg.Error) as error:
         service.execute(statement, {"u": uid})
     assert error.value.sqlstate == code, error.value
-    assert (db.all("select to_jsonb(u) from public.users u"), db.one("select count(*) from public.user_sync_logs")) == before
+    assert (
+        db.all("select to_jsonb(u) from public.users u"),
+        db.one("select count(*) from public.user_sync_logs"),
+    ) == before

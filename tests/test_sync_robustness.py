@@ -14,23 +14,30 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 
-@pytest.mark.parametrize("metadata, full_name, avatar", [
-    ({"full_name": 42, "name": "Fallback Name"}, "Fallback Name", None),
-    ({"full_name": {"first": "x"}, "avatar_url": ["https://a.example/x.png"]}, None, None),
-    ({"full_name": "   ", "name": None}, None, None),
-    ({"full_name": "N" * 5000}, "N" * 200, None),
-    ({"avatar_url": "javascript:alert(1)", "picture": "https://ok.example/p.png"}, None, "https://ok.example/p.png"),
-    ({"avatar_url": "data:image/png;base64,AAAA"}, None, None),
-    ({"avatar_url": "https://long.example/" + "a" * 3000}, None, None),
-    ({"full_name": "Robert'); drop table public.users;--"}, "Robert'); drop table public.users;--", None),
-    ({"blob": "x" * 3_000_000, "full_name": "Big Meta"}, "Big Meta", None),
-])
+@pytest.mark.parametrize(
+    "metadata, full_name, avatar",
+    [
+        ({"full_name": 42, "name": "Fallback Name"}, "Fallback Name", None),
+        ({"full_name": {"first": "x"}, "avatar_url": ["https://a.example/x.png"]}, None, None),
+        ({"full_name": "   ", "name": None}, None, None),
+        ({"full_name": "N" * 5000}, "N" * 200, None),
+        (
+            {"avatar_url": "javascript:alert(1)", "picture": "https://ok.example/p.png"},
+            None,
+            "https://ok.example/p.png",
+        ),
+        ({"avatar_url": "data:image/png;base64,AAAA"}, None, None),
+        ({"avatar_url": "https://long.example/" + "a" * 3000}, None, None),
+        ({"full_name": "Robert'); drop table public.users;--"}, "Robert'); drop table public.users;--", None),
+        ({"blob": "x" * 3_000_000, "full_name": "Big Meta"}, "Big Meta", None),
+    ],
+)
 def test_hostile_metadata_never_fails_and_never_sticks(db, metadata, full_name, avatar):
     uid = db.auth.email_signup(f"{uuid.uuid4().hex}@example.com", metadata)
     user = db.user(uid)
     assert (user["full_name"], user["avatar_url"]) == (full_name, avatar)
-    assert all(l["success"] for l in db.logs(uid))
-    assert "x" * 100 not in json.dumps([l["after_data"] for l in db.logs(uid)])
+    assert all(log["success"] for log in db.logs(uid))
+    assert "x" * 100 not in json.dumps([log["after_data"] for log in db.logs(uid)])
 
 
 def test_metadata_that_is_not_an_object(db):
@@ -40,14 +47,17 @@ def test_metadata_that_is_not_an_object(db):
         conn.execute("update users set raw_user_meta_data = %s where id = %s", (Jsonb("text"), uid))
         conn.execute("update users set raw_user_meta_data = null where id = %s", (uid,))
     assert db.user(uid)["email"] == "odd@example.com"
-    assert all(l["success"] for l in db.logs(uid))
+    assert all(log["success"] for log in db.logs(uid))
 
 
 def _break_sync_for(db, email: str) -> None:
     """A constraint nobody planned for: the sync of one address now fails."""
     with db.connect() as conn:
-        conn.execute(sql.SQL("alter table public.users add constraint injected_fault check (email <> {})")
-                     .format(sql.Literal(email)))
+        conn.execute(
+            sql.SQL("alter table public.users add constraint injected_fault check (email <> {})").format(
+                sql.Literal(email)
+            )
+        )
 
 
 def _heal(db) -> None:
@@ -61,7 +71,7 @@ def test_a_failing_sync_never_fails_the_signup_and_reconcile_repairs_it(db):
     other = db.auth.email_signup("fine@example.com")
     assert db.one("select count(*) from auth.users where id = %s", (victim,))[0] == 1  # the signup went through
     assert db.user(victim) is None and db.user(other) is not None
-    failures = [l for l in db.logs(victim) if not l["success"]]
+    failures = [log for log in db.logs(victim) if not log["success"]]
     assert failures and failures[0]["sync_type"] == "create" and failures[0]["source"] == "supabase_auth"
     assert failures[0]["error_message"].startswith("23514: ")  # SQLSTATE, then the message
     assert "victim@example.com" not in failures[0]["error_message"]  # no row values in the log
@@ -83,7 +93,7 @@ def test_a_failing_update_is_logged_and_repaired_by_reconcile(db):
     assert db.one("select email from auth.users where id = %s", (uid,))[0] == "changed@example.com"
     assert db.user(uid)["email"] == "changer@example.com"
     assert {p for _, p, _ in db.drift()} == {"stale", "failed"}
-    stale = [d for _, p, d in db.drift() if p == "stale"][0]
+    stale = next(d for _, p, d in db.drift() if p == "stale")
     assert stale == {"fields": ["email"]}
     # A later successful partial sync (a sign-in) does not count as a repair of the failure.
     db.auth.sign_in(uid)
@@ -97,8 +107,10 @@ def test_a_failing_update_is_logged_and_repaired_by_reconcile(db):
 def _row_by_row_syncs(conn: psycopg.Connection) -> int:
     """How often this transaction synced one row at a time (its deferred events fired first)."""
     conn.execute("set constraints all immediate")
-    return conn.execute("select coalesce(sum(calls), 0) from pg_stat_xact_user_functions"
-                        " where schemaname = 'nura' and funcname = 'sync_auth_user'").fetchone()[0]
+    return conn.execute(
+        "select coalesce(sum(calls), 0) from pg_stat_xact_user_functions"
+        " where schemaname = 'nura' and funcname = 'sync_auth_user'"
+    ).fetchone()[0]
 
 
 def test_bulk_insert_with_one_bad_row_syncs_the_others(db):
@@ -109,7 +121,8 @@ def test_bulk_insert_with_one_bad_row_syncs_the_others(db):
             " created_at, updated_at, is_sso_user, is_anonymous, confirmation_token)"
             " select '00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated',"
             " e, '{}', '{}', now(), now(), false, false, ''"
-            " from unnest(array['a@bulk.example', 'bad@bulk.example', 'c@bulk.example']) e")
+            " from unnest(array['a@bulk.example', 'bad@bulk.example', 'c@bulk.example']) e"
+        )
         assert _row_by_row_syncs(conn) == 3
     emails = [e for (e,) in db.all("select email from public.users order by email")]
     assert emails == ["a@bulk.example", "c@bulk.example"]
@@ -132,16 +145,16 @@ def test_a_cancelled_statement_fails_cleanly(db):
     """Outside the guarantee: cancelling Auth's transaction while the sync runs (at its commit)
     cancels the auth write itself; nothing is half-written."""
     with db.connect() as conn:
-        conn.execute("create function public.slow() returns trigger language plpgsql as "
-                     "$$ begin perform pg_sleep(5); return null; end $$")
+        conn.execute(
+            "create function public.slow() returns trigger language plpgsql as "
+            "$$ begin perform pg_sleep(5); return null; end $$"
+        )
         conn.execute("create trigger slow after insert on public.users for each row execute function public.slow()")
-    with pytest.raises(psycopg.errors.QueryCanceled):
-        with psycopg.connect(db.url("supabase_auth_admin")) as conn:
-            db.auth._insert(conn, id=str(uuid.uuid4()), email="slow@example.com")
-            threading.Timer(0.3, conn.cancel).start()
+    with pytest.raises(psycopg.errors.QueryCanceled), psycopg.connect(db.url("supabase_auth_admin")) as conn:
+        db.auth._insert(conn, id=str(uuid.uuid4()), email="slow@example.com")
+        threading.Timer(0.3, conn.cancel).start()
     assert db.one("select count(*) from auth.users")[0] == 0
     assert db.one("select count(*) from public.users")[0] == 0
-
 
 
 def test_a_transaction_that_cannot_commit_fails_whole(db):
@@ -149,17 +162,21 @@ def test_a_transaction_that_cannot_commit_fails_whole(db):
     on auth.users refuses at commit, as a full disk or a lost synchronous standby would), the
     signup fails and the sync's row and log row go with it; nothing is half-written."""
     with db.connect("supabase_admin") as conn:
-        conn.execute("create function public.refuse_commit() returns trigger language plpgsql as "
-                     "$$ begin raise exception 'cannot commit'; end $$")
-        conn.execute("create constraint trigger zz_refuse_commit after insert on auth.users deferrable initially deferred"
-                     " for each row execute function public.refuse_commit()")
-    with pytest.raises(psycopg.errors.RaiseException):
-        with psycopg.connect(db.url("supabase_auth_admin")) as conn:
-            db.auth._insert(conn, id=str(uuid.uuid4()), email="never@example.com")
+        conn.execute(
+            "create function public.refuse_commit() returns trigger language plpgsql as "
+            "$$ begin raise exception 'cannot commit'; end $$"
+        )
+        conn.execute(
+            "create constraint trigger zz_refuse_commit after insert on auth.users deferrable initially deferred"
+            " for each row execute function public.refuse_commit()"
+        )
+    with pytest.raises(psycopg.errors.RaiseException), psycopg.connect(db.url("supabase_auth_admin")) as conn:
+        db.auth._insert(conn, id=str(uuid.uuid4()), email="never@example.com")
     assert db.one("select count(*) from auth.users")[0] == 0
     assert db.one("select count(*) from public.users")[0] == 0
     assert db.one("select count(*) from public.user_sync_logs")[0] == 0
     assert db.drift() == []
+
 
 def _insert_anonymous(db, n: int) -> None:
     with psycopg.connect(db.url("supabase_auth_admin")) as conn:
@@ -168,7 +185,9 @@ def _insert_anonymous(db, n: int) -> None:
             " created_at, updated_at, last_sign_in_at, is_sso_user, is_anonymous)"
             " select '00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated',"
             " 'authenticated', '{}', '{}', now() - interval '40 days', now(), now(), false, true"
-            " from generate_series(1, %s)", (n,))
+            " from generate_series(1, %s)",
+            (n,),
+        )
         assert _row_by_row_syncs(conn) == 0  # one set-based statement
 
 
@@ -210,7 +229,7 @@ def test_concurrent_signups_and_updates_lose_nothing(db):
     for uid in ids:
         auth_name = db.one("select raw_user_meta_data ->> 'full_name' from auth.users where id = %s", (uid,))[0]
         assert db.user(uid)["full_name"] == auth_name
-        last = [l for l in db.logs(uid) if "full_name" in (l["after_data"] or {})][-1]
+        last = [log for log in db.logs(uid) if "full_name" in (log["after_data"] or {})][-1]
         assert last["after_data"]["full_name"] == auth_name
 
 
@@ -239,9 +258,12 @@ def test_repairing_a_failure_keeps_profile_edits_made_since(db):
     db.auth.confirm_email_change(uid)  # fails: the email change and nothing else is lost
     with db.connect() as conn:  # a profile edit on our side, logged like the SQL API logs it
         conn.execute("update public.users set full_name = 'Edited In App' where id = %s", (uid,))
-        conn.execute("insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)"
-                     " values (%s, 'profile_update', 'backend_api', '{\"full_name\": \"Auth Name\"}',"
-                     " '{\"full_name\": \"Edited In App\"}', true)", (uid,))
+        conn.execute(
+            "insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)"
+            " values (%s, 'profile_update', 'backend_api', '{\"full_name\": \"Auth Name\"}',"
+            ' \'{"full_name": "Edited In App"}\', true)',
+            (uid,),
+        )
     _heal(db)
     assert db.one("select nura.reconcile()")[0] == 1
     user = db.user(uid)
@@ -253,8 +275,10 @@ def test_repairing_a_failure_keeps_profile_edits_made_since(db):
 
 def test_deleting_a_user_erases_their_error_messages(db):
     with db.connect() as conn:
-        conn.execute("create function public.loud() returns trigger language plpgsql as"
-                     " $$ begin raise exception 'refusing %', new.email; end $$")
+        conn.execute(
+            "create function public.loud() returns trigger language plpgsql as"
+            " $$ begin raise exception 'refusing %', new.email; end $$"
+        )
         conn.execute("create trigger loud before update on public.users for each row execute function public.loud()")
     uid = db.auth.email_signup("quoted@example.com")
     db.auth.sign_in(uid)
@@ -263,7 +287,7 @@ def test_deleting_a_user_erases_their_error_messages(db):
         conn.execute("drop trigger loud on public.users")
     db.auth.hard_delete(uid)
     assert "quoted@example.com" not in str(db.logs(uid))
-    assert [l["sync_type"] for l in db.logs(uid)] == ["delete"]  # the failure's row went with the rest
+    assert [log["sync_type"] for log in db.logs(uid)] == ["delete"]  # the failure's row went with the rest
 
 
 def test_reconcile_running_beside_auth_writes_never_goes_back_in_time(db):
@@ -296,7 +320,9 @@ def test_reconcile_running_beside_auth_writes_never_goes_back_in_time(db):
     db.one("select nura.reconcile()")
     assert db.drift() == []
     for uid in ids:
-        auth = db.one("select raw_user_meta_data ->> 'full_name', last_sign_in_at from auth.users where id = %s", (uid,))
+        auth = db.one(
+            "select raw_user_meta_data ->> 'full_name', last_sign_in_at from auth.users where id = %s", (uid,)
+        )
         user = db.user(uid)
         assert (user["full_name"], user["last_sign_in_at"]) == auth
 
@@ -332,24 +358,30 @@ def test_a_column_type_changed_under_an_open_auth_connection_fails_none_of_its_w
         with psycopg.connect(db.url("supabase_auth_admin"), autocommit=True) as migration:
             migration.execute("alter table users alter column phone type varchar(32)")
         for _ in range(20):
-            auth.execute("update users set last_sign_in_at = clock_timestamp(), updated_at = clock_timestamp()"
-                         " where id = %s", (uid,))
+            auth.execute(
+                "update users set last_sign_in_at = clock_timestamp(), updated_at = clock_timestamp() where id = %s",
+                (uid,),
+            )
         signed_in = auth.execute("select last_sign_in_at from users where id = %s", (uid,)).fetchone()[0]
     assert db.user(uid)["last_sign_in_at"] == signed_in
     assert all(log["success"] for log in db.logs(uid)) and db.drift() == []
 
 
 def test_repairing_a_failed_sign_in_reverts_no_profile_edit_made_before_it(db):
-    uid = db.auth.email_signup("editor@example.com", {"full_name": "Signup Name",
-                                                     "avatar_url": "https://img.example/signup.png"})
+    uid = db.auth.email_signup(
+        "editor@example.com", {"full_name": "Signup Name", "avatar_url": "https://img.example/signup.png"}
+    )
     with db.connect() as conn:  # the user's own edits, through the API
-        conn.execute("select nura.update_profile(%s, '{\"full_name\": \"My Own Name\", \"avatar_url\": null}')",
-                     (uid,))
-        conn.execute("create function public.refuse_sign_ins() returns trigger language plpgsql as"
-                     " $$ begin raise exception 'no sign-ins today'; end $$")
-        conn.execute("create trigger refuse_sign_ins before update on public.users for each row"
-                     " when (new.last_sign_in_at is distinct from old.last_sign_in_at)"
-                     " execute function public.refuse_sign_ins()")
+        conn.execute('select nura.update_profile(%s, \'{"full_name": "My Own Name", "avatar_url": null}\')', (uid,))
+        conn.execute(
+            "create function public.refuse_sign_ins() returns trigger language plpgsql as"
+            " $$ begin raise exception 'no sign-ins today'; end $$"
+        )
+        conn.execute(
+            "create trigger refuse_sign_ins before update on public.users for each row"
+            " when (new.last_sign_in_at is distinct from old.last_sign_in_at)"
+            " execute function public.refuse_sign_ins()"
+        )
     db.auth.sign_in(uid)  # its sync fails; the sign-in changed no profile field
     assert {p for _, p, _ in db.drift()} == {"stale", "failed"}
     with db.connect() as conn:

@@ -36,20 +36,31 @@ _SERVICE_PREAMBLE = "select set_config('statement_timeout', %s, true); "
 # auth.uid() and friends read request.jwt.claim.<name> before request.jwt.claims: blank those too,
 # so that nothing set outside this transaction (a role's or database's setting, another client of
 # a shared pooler connection) can stand in for the token's.
-_USER_PREAMBLE = ("select set_config('statement_timeout', %s, true), set_config('role', 'authenticated', true),"
-                  " set_config('request.jwt.claims', %s, true), set_config('request.jwt.claim.sub', '', true),"
-                  " set_config('request.jwt.claim.role', '', true), set_config('request.jwt.claim.email', '', true),"
-                  " set_config('request.jwt.claim', '', true), set_config('request.headers', %s, true); ")
+_USER_PREAMBLE = (
+    "select set_config('statement_timeout', %s, true), set_config('role', 'authenticated', true),"
+    " set_config('request.jwt.claims', %s, true), set_config('request.jwt.claim.sub', '', true),"
+    " set_config('request.jwt.claim.role', '', true), set_config('request.jwt.claim.email', '', true),"
+    " set_config('request.jwt.claim', '', true), set_config('request.headers', %s, true); "
+)
 
 
 class Database:
     def __init__(self, url: str, *, max_size: int = 16):
         self.pool = ConnectionPool(
-            url, min_size=min(2, max_size), max_size=max_size, timeout=POOL_TIMEOUT_SECONDS, open=False,
+            url,
+            min_size=min(2, max_size),
+            max_size=max_size,
+            timeout=POOL_TIMEOUT_SECONDS,
+            open=False,
             name="nura-api",
             # client-side binding: the parameters travel inside the one message; nothing is prepared
-            kwargs={"autocommit": True, "prepare_threshold": None, "cursor_factory": psycopg.ClientCursor,
-                    "application_name": APPLICATION_NAME})
+            kwargs={
+                "autocommit": True,
+                "prepare_threshold": None,
+                "cursor_factory": psycopg.ClientCursor,
+                "application_name": APPLICATION_NAME,
+            },
+        )
         self._health_lock = threading.Lock()
         self._down_until: float | None = None  # the server was found down; asked again after this
         self._last_health: tuple[float, bool] | None = None  # (when, up) of the last health check
@@ -64,11 +75,13 @@ class Database:
     def as_user(self, caller: Caller, headers: dict, query: str, *params: Any, read_only: bool = False) -> Any:
         """The single value `query` returns, run as `authenticated` with the caller's claims; ApiError
         on failure."""
-        return self._call(_USER_PREAMBLE + query,
-                          (STATEMENT_TIMEOUT, caller.claims_json, json.dumps(headers), *params), read_only)
+        return self._call(
+            _USER_PREAMBLE + query, (STATEMENT_TIMEOUT, caller.claims_json, json.dumps(headers), *params), read_only
+        )
 
-    def as_service(self, query: str, *params: Any, read_only: bool = False,
-                   statement_timeout: str = STATEMENT_TIMEOUT) -> Any:
+    def as_service(
+        self, query: str, *params: Any, read_only: bool = False, statement_timeout: str = STATEMENT_TIMEOUT
+    ) -> Any:
         return self._call(_SERVICE_PREAMBLE + query, (statement_timeout, *params), read_only)
 
     def healthy(self, timeout: float) -> bool:
@@ -97,16 +110,23 @@ class Database:
             self._health_lock.release()
 
     def _ask(self, timeout: float) -> str:
-        """"up", "refusing" (the server answered, but with an error: too many connections, a bad
+        """ "up", "refusing" (the server answered, but with an error: too many connections, a bad
         password) or "unreachable"; sets the breaker accordingly. Called under the health lock.
         A new connection each time: a kept one could hang on a half-open socket, lock held."""
         try:
-            with psycopg.connect(self.pool.conninfo, autocommit=True, prepare_threshold=None,
-                                 connect_timeout=max(2, round(timeout)),  # libpq's minimum is 2
-                                 # a server gone silent mid-query (a half-open socket) ends it too
-                                 tcp_user_timeout=max(2000, round(timeout * 1000)), keepalives_idle=2,
-                                 keepalives_interval=1, keepalives_count=2,
-                                 options="-c statement_timeout=2000", application_name=APPLICATION_NAME) as conn:
+            with psycopg.connect(
+                self.pool.conninfo,
+                autocommit=True,
+                prepare_threshold=None,
+                connect_timeout=max(2, round(timeout)),  # libpq's minimum is 2
+                # a server gone silent mid-query (a half-open socket) ends it too
+                tcp_user_timeout=max(2000, round(timeout * 1000)),
+                keepalives_idle=2,
+                keepalives_interval=1,
+                keepalives_count=2,
+                options="-c statement_timeout=2000",
+                application_name=APPLICATION_NAME,
+            ) as conn:
                 conn.execute("select 1")
         except psycopg.Error as e:
             # libpq gives errors the server sent while connecting no SQLSTATE, but their severity
@@ -151,7 +171,7 @@ class Database:
                 if attempt + 1 == _RETRIES:
                     raise from_database(e) from None
             except psycopg.Error as e:
-                if broken or e.sqlstate is None and isinstance(e, psycopg.OperationalError):
+                if broken or (e.sqlstate is None and isinstance(e, psycopg.OperationalError)):
                     # The server went away (a restart, a failover), or no connection could be had:
                     # drop every dead idle connection now rather than one failed request at a time,
                     # and while the server does not answer, refuse calls at once. A read is run

@@ -14,8 +14,15 @@ from werkzeug.exceptions import HTTPException
 PT_STATUS = {"PT400": 400, "PT401": 401, "PT403": 403, "PT404": 404, "PT412": 412}
 
 # For errors raised outside the database: the status each code of the vocabulary goes with.
-CODE_STATUS = {"invalid_body": 400, "invalid_token": 401, "forbidden": 403, "not_found": 404,
-               "stale": 412, "too_large": 413, "unsupported_media_type": 415}
+CODE_STATUS = {
+    "invalid_body": 400,
+    "invalid_token": 401,
+    "forbidden": 403,
+    "not_found": 404,
+    "stale": 412,
+    "too_large": 413,
+    "unsupported_media_type": 415,
+}
 _STATUS_CODE = {status: code for code, status in CODE_STATUS.items()} | {405: "not_found"}
 
 # Errors no request can cause that mean "try again shortly": the server is down, restarting,
@@ -28,14 +35,21 @@ CLIENT_VALUE_CLASSES = ("22", "23")
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, headers: dict | None = None,
-                 detail: str | None = None, hint: str | None = None):
+    def __init__(
+        self,
+        status: int,
+        code: str,
+        message: str,
+        headers: dict | None = None,
+        detail: str | None = None,
+        hint: str | None = None,
+    ):
         super().__init__(message)
         self.status, self.code, self.message, self.headers = status, code, message, headers or {}
         self.detail, self.hint = detail, hint
 
     @classmethod
-    def of(cls, code: str, message: str, **kwargs) -> "ApiError":
+    def of(cls, code: str, message: str, **kwargs) -> ApiError:
         return cls(CODE_STATUS[code], code, message, **kwargs)
 
 
@@ -84,5 +98,9 @@ def register(app: Flask) -> None:
         return response
 
 
-_HTTP_MESSAGES = {404: "no such route", 405: "method not allowed on this route",
-                  413: "the body is larger than 64 KiB", 500: "internal error"}
+_HTTP_MESSAGES = {
+    404: "no such route",
+    405: "method not allowed on this route",
+    413: "the body is larger than 64 KiB",
+    500: "internal error",
+}

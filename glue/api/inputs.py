@@ -33,8 +33,9 @@ def trace_headers() -> dict:
     for name in TRACE_HEADERS:
         if value := request.headers.get(name):
             if len(value) > MAX_TRACE_HEADER_CHARS or "\x00" in value:
-                raise ApiError.of("invalid_body", f"{name} must be at most {MAX_TRACE_HEADER_CHARS} characters "
-                                                  "without NUL")
+                raise ApiError.of(
+                    "invalid_body", f"{name} must be at most {MAX_TRACE_HEADER_CHARS} characters without NUL"
+                )
             found[name.lower()] = value
     return found
 
@@ -63,8 +64,11 @@ def json_object(*, optional: bool = False) -> dict:
     if not isinstance(value, dict):
         raise ApiError.of("invalid_body", "the body must be a JSON object")
     if unstorable:
-        raise ApiError.of("invalid_body", "the body contains a NUL character or a lone UTF-16 surrogate "
-                                          "(\\u0000, \\ud800...), which no field can store")
+        raise ApiError.of(
+            "invalid_body",
+            "the body contains a NUL character or a lone UTF-16 surrogate "
+            "(\\u0000, \\ud800...), which no field can store",
+        )
     return value
 
 

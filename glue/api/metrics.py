@@ -45,9 +45,12 @@ class Metrics:
         shared_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
         self.registry = None if shared_dir else CollectorRegistry()
         self.request_seconds = Histogram(
-            "nura_http_request_duration_seconds", "HTTP requests by route and status, and how long they took",
-            ["method", "route", "status"], registry=self.registry,
-            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10))
+            "nura_http_request_duration_seconds",
+            "HTTP requests by route and status, and how long they took",
+            ["method", "route", "status"],
+            registry=self.registry,
+            buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10),
+        )
         self.database = DatabaseSnapshot(db, refresh_seconds, Path(shared_dir) if shared_dir else None)
         if self.registry is not None:
             self.registry.register(self.database)
@@ -100,8 +103,9 @@ class DatabaseSnapshot(Collector):
                 self.reads_database = self._elected()
             if self.reads_database:
                 try:
-                    self.snapshot = self.db.as_service(_SNAPSHOT, read_only=True,
-                                                       statement_timeout=SNAPSHOT_STATEMENT_TIMEOUT)
+                    self.snapshot = self.db.as_service(
+                        _SNAPSHOT, read_only=True, statement_timeout=SNAPSHOT_STATEMENT_TIMEOUT
+                    )
                     if self.shared_dir:
                         shared = self.shared_dir / "nura-database.json"
                         shared.with_suffix(".tmp").write_text(json.dumps(self.snapshot))
@@ -115,7 +119,7 @@ class DatabaseSnapshot(Collector):
     def _elected(self) -> bool:
         """Whether this worker is the one that reads the database: the one holding the lock file
         (until it exits, when another takes over)."""
-        self._lock_file = open(self.shared_dir / "nura-database.lock", "a")
+        self._lock_file = open(self.shared_dir / "nura-database.lock", "a")  # noqa: SIM115 - held open: it holds the lock
         try:
             fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return True
@@ -138,26 +142,28 @@ class DatabaseSnapshot(Collector):
         snapshot = self._current()
         if snapshot is None:
             return
-        events = CounterMetricFamily("nura_sync_events", "Sync log rows by source and outcome",
-                                     labels=["source", "outcome"])
-        last_failure = GaugeMetricFamily("nura_sync_last_failure_timestamp_seconds",
-                                         "When the sync from a source last failed", labels=["source"])
+        events = CounterMetricFamily(
+            "nura_sync_events", "Sync log rows by source and outcome", labels=["source", "outcome"]
+        )
+        last_failure = GaugeMetricFamily(
+            "nura_sync_last_failure_timestamp_seconds", "When the sync from a source last failed", labels=["source"]
+        )
         for m in snapshot["sync"]:
             events.add_metric([m["source"], "succeeded"], m["succeeded"])
             events.add_metric([m["source"], "failed"], m["failed"])
             if m["last_failure_at"]:
                 last_failure.add_metric([m["source"]], float(m["last_failure_at"]))
-        users = GaugeMetricFamily("nura_users", "Users by origin and state (live, deleted)",
-                                  labels=["origin", "state"])
+        users = GaugeMetricFamily("nura_users", "Users by origin and state (live, deleted)", labels=["origin", "state"])
         for u in snapshot["users"]:
             users.add_metric([u["origin"], "live"], u["live"])
             users.add_metric([u["origin"], "deleted"], u["deleted"])
-        drift = GaugeMetricFamily("nura_drift_problems", "Problems nura.check_consistency() reports, by kind",
-                                  labels=["problem"])
+        drift = GaugeMetricFamily(
+            "nura_drift_problems", "Problems nura.check_consistency() reports, by kind", labels=["problem"]
+        )
         for problem in sorted(set(DRIFT_PROBLEMS) | set(snapshot["drift"])):
             drift.add_metric([problem], snapshot["drift"].get(problem, 0))
-        read_at = GaugeMetricFamily("nura_database_metrics_read_timestamp_seconds",
-                                    "When the figures above were read from the database")
+        read_at = GaugeMetricFamily(
+            "nura_database_metrics_read_timestamp_seconds", "When the figures above were read from the database"
+        )
         read_at.add_metric([], float(snapshot["read_at"]))
         yield from (events, last_failure, users, drift, read_at)
-

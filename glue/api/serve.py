@@ -40,7 +40,8 @@ def check_database(settings: ApiSettings) -> None:
                 " (select count(*) = 2 and bool_and(pg_catalog.has_function_privilege(p.oid, 'execute'))"
                 "         and pg_catalog.has_schema_privilege('nura', 'usage')"
                 "  from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace"
-                "  where n.nspname = 'nura' and p.proname in ('sync_from_auth', 'check_consistency'))").fetchone()
+                "  where n.nspname = 'nura' and p.proname in ('sync_from_auth', 'check_consistency'))"
+            ).fetchone()
             role = conn.info.user
     except psycopg.OperationalError as e:
         raise ConfigError(f"cannot connect to DATABASE_URL: {str(e).strip().splitlines()[-1]}") from None
@@ -144,10 +145,18 @@ def serve(host: str, port: int, *, workers: int | None = None, app: str = "glue.
         metrics_dir = tempfile.mkdtemp(prefix="nura-users-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = metrics_dir
     try:
-        _server_class()(app, factory=True, address=host, port=port, interface=Interfaces.WSGI,
-                workers=workers, blocking_threads=THREADS_PER_WORKER, respawn_failed_workers=True,
-                workers_kill_timeout=GRACEFUL_STOP_SECONDS,
-                http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS)).serve()
+        _server_class()(
+            app,
+            factory=True,
+            address=host,
+            port=port,
+            interface=Interfaces.WSGI,
+            workers=workers,
+            blocking_threads=THREADS_PER_WORKER,
+            respawn_failed_workers=True,
+            workers_kill_timeout=GRACEFUL_STOP_SECONDS,
+            http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS),
+        ).serve()
     finally:
         if metrics_dir:
             shutil.rmtree(metrics_dir, ignore_errors=True)

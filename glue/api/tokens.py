@@ -81,8 +81,9 @@ class SigningKeys:
             self.keys = {k.key_id: k for k in found.keys if k.key_id and k.public_key_use in ("sig", None)}
             self.fetched_at = time.monotonic()
         except (OSError, ValueError, jwt.PyJWTError) as e:
-            log.warning("fetching the signing keys from %s failed (keeping %d known keys): %s",
-                        self.url, len(self.keys), e)
+            log.warning(
+                "fetching the signing keys from %s failed (keeping %d known keys): %s", self.url, len(self.keys), e
+            )
         finally:
             self._fetching.release()
 
@@ -116,8 +117,14 @@ class TokenVerifier:
     def _verify(self, token: str) -> dict:
         key, algorithm = self._key(_header(token))
         try:
-            claims = jwt.decode(token, key, algorithms=[algorithm], audience=AUDIENCE, issuer=self.issuer,
-                                options={"require": ["exp", "sub", "aud"]})
+            claims = jwt.decode(
+                token,
+                key,
+                algorithms=[algorithm],
+                audience=AUDIENCE,
+                issuer=self.issuer,
+                options={"require": ["exp", "sub", "aud"]},
+            )
         except jwt.InvalidTokenError as e:
             raise _invalid(f"invalid token: {e}") from None
         if not _is_uuid(claims["sub"]):
@@ -135,15 +142,18 @@ class TokenVerifier:
             key = self.jwks.get(kid)
             if key is None:
                 if not self.jwks.keys:
-                    raise ApiError(503, "invalid_token", "the token cannot be verified now: the project's "
-                                   "signing keys cannot be fetched; retry shortly", {"Retry-After": "5"})
+                    raise ApiError(
+                        503,
+                        "invalid_token",
+                        "the token cannot be verified now: the project's signing keys cannot be fetched; retry shortly",
+                        {"Retry-After": "5"},
+                    )
                 raise _invalid("the token's key (kid) is not among the project's signing keys")
             if key.algorithm_name != algorithm:
                 raise _invalid(f"the token's alg {algorithm} does not match its key's {key.algorithm_name}")
             return key, algorithm
         accepted = (["HS256"] if self.secret else []) + (list(ASYMMETRIC) if self.jwks else [])
-        raise _invalid(f"tokens signed with {str(algorithm)[:20]!r} are not accepted "
-                       f"(accepted: {', '.join(accepted)})")
+        raise _invalid(f"tokens signed with {str(algorithm)[:20]!r} are not accepted (accepted: {', '.join(accepted)})")
 
 
 def _header(token: str) -> dict:

@@ -72,24 +72,28 @@ def run_dev(data_dir: str | None, port: int) -> int:
         supabase_standin.install(cluster.url(), DBNAME)
         owner_url = cluster.url("postgres", DBNAME)
         report = installer.migrate(owner_url)
-        demo_user = _add_demo_users(supabase_standin.AuthServer(cluster.url("supabase_auth_admin", DBNAME)),
-                                    owner_url)
+        demo_user = _add_demo_users(supabase_standin.AuthServer(cluster.url("supabase_auth_admin", DBNAME)), owner_url)
         secret = _dev_secret(root)
-        token = supabase_standin.access_token(secret, demo_user, email=DEMO_USERS[0][0],
-                                              lifetime_seconds=24 * 3600)
+        token = supabase_standin.access_token(secret, demo_user, email=DEMO_USERS[0][0], lifetime_seconds=24 * 3600)
         api = f"http://[{host}]:{api_port}" if ":" in host else f"http://{host}:{api_port}"
         auth = shlex.quote(f"Authorization: Bearer {token}")
-        print(f"nura-users dev: PostgreSQL {cluster.data_dir} on port {port}; "
-              f"migrations applied: {', '.join(report.applied) or 'none pending'}")
+        print(
+            f"nura-users dev: PostgreSQL {cluster.data_dir} on port {port}; "
+            f"migrations applied: {', '.join(report.applied) or 'none pending'}"
+        )
         print(f"  DATABASE_URL={owner_url}")
         print(f"  the dev console: {api}/ (sign users up and in, edit a profile, watch the sync log and drift)")
         print(f"  the API: {api}/api/users (signed-in user {DEMO_USERS[0][0]}, token valid 24 h)")
         print(f"  curl -s -H {auth} {api}/api/users/me")
-        print(f"  curl -s -X PUT -H {auth} -H 'Content-Type: application/json' "
-              f"-d '{{\"bio\": \"hello\"}}' {api}/api/users/profile")
+        print(
+            f"  curl -s -X PUT -H {auth} -H 'Content-Type: application/json' "
+            f'-d \'{{"bio": "hello"}}\' {api}/api/users/profile'
+        )
         if not is_loopback(host):
-            print(f"  warning: HOST={host} is not a loopback address: whoever reaches port {api_port} can use "
-                  "the dev console to act as any user")
+            print(
+                f"  warning: HOST={host} is not a loopback address: whoever reaches port {api_port} can use "
+                "the dev console to act as any user"
+            )
         print("  Ctrl-C stops it.", flush=True)
         # what the API's workers read: this database, and tokens signed with the development secret only
         os.environ.update(DATABASE_URL=owner_url, SUPABASE_JWT_SECRET=secret)

@@ -48,8 +48,10 @@ def _give_to_postgres(path: Path) -> None:
     try:
         shutil.chown(path, "postgres", "postgres")
     except LookupError:
-        raise LocalPostgresError("as root, the local PostgreSQL runs as the postgres OS user, and there is none "
-                                 "(install postgresql, or run as another user)") from None
+        raise LocalPostgresError(
+            "as root, the local PostgreSQL runs as the postgres OS user, and there is none "
+            "(install postgresql, or run as another user)"
+        ) from None
 
 
 def free_port() -> int:
@@ -65,7 +67,7 @@ class LocalPostgres:
     settings: tuple[str, ...] = ()  # extra `-c name=value` server settings
 
     @classmethod
-    def throwaway(cls, settings: tuple[str, ...] = ()) -> "LocalPostgres":
+    def throwaway(cls, settings: tuple[str, ...] = ()) -> LocalPostgres:
         """A cluster in a new temporary folder (one the postgres OS user may enter, under root);
         `discard()` removes it."""
         base = Path(tempfile.mkdtemp(prefix="nura-pg-"))
@@ -103,8 +105,19 @@ class LocalPostgres:
         if self._as_root:
             _give_to_postgres(self.data_dir)
         os.chmod(self.data_dir, 0o700)
-        self._run("initdb", "-D", str(self.data_dir), "-U", SUPERUSER, "--auth-local=trust", "--auth-host=reject",
-                  "-E", "UTF8", "--locale=C.UTF-8", "--no-instructions")
+        self._run(
+            "initdb",
+            "-D",
+            str(self.data_dir),
+            "-U",
+            SUPERUSER,
+            "--auth-local=trust",
+            "--auth-host=reject",
+            "-E",
+            "UTF8",
+            "--locale=C.UTF-8",
+            "--no-instructions",
+        )
 
     def listens_on_tcp(self) -> bool:
         """Whether the running server (started by an earlier release) takes TCP connections."""
@@ -116,19 +129,29 @@ class LocalPostgres:
 
     def server_options(self) -> list[str]:
         """`postgres` options: this port's socket in the data folder, no TCP address."""
-        return ["-p", str(self.port), "-c", "listen_addresses=", "-c", f"unix_socket_directories={self.data_dir}",
-                *(arg for setting in self.settings for arg in ("-c", setting))]
+        return [
+            "-p",
+            str(self.port),
+            "-c",
+            "listen_addresses=",
+            "-c",
+            f"unix_socket_directories={self.data_dir}",
+            *(arg for setting in self.settings for arg in ("-c", setting)),
+        ]
 
     def start(self) -> None:
         socket_path = self.data_dir / f".s.PGSQL.{self.port}"
         if len(str(socket_path).encode()) > MAX_SOCKET_PATH:
-            raise LocalPostgresError(f"the data folder's path is too long for PostgreSQL's socket ({socket_path}: "
-                                     f"at most {MAX_SOCKET_PATH} bytes): choose a shorter --data-dir")
+            raise LocalPostgresError(
+                f"the data folder's path is too long for PostgreSQL's socket ({socket_path}: "
+                f"at most {MAX_SOCKET_PATH} bytes): choose a shorter --data-dir"
+            )
         if not self.initialised():
             self.init()
         options = " ".join(shlex.quote(o) for o in self.server_options())
-        self._run("pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60",
-                  "-o", options, "start")
+        self._run(
+            "pg_ctl", "-D", str(self.data_dir), "-l", str(self.log_file), "-w", "-t", "60", "-o", options, "start"
+        )
 
     def stop(self, mode: str = "fast") -> None:
         if self.running():

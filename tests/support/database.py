@@ -11,9 +11,13 @@ from glue.dev import supabase_standin
 from glue.dev.localpg import SUPERUSER, LocalPostgres
 
 # track_functions lets tests see which path (set-based or row by row) the sync took.
-FAST_SETTINGS = ("fsync=off", "synchronous_commit=off", "full_page_writes=off", "max_connections=200",
-                 "track_functions=pl")
-
+FAST_SETTINGS = (
+    "fsync=off",
+    "synchronous_commit=off",
+    "full_page_writes=off",
+    "max_connections=200",
+    "track_functions=pl",
+)
 
 
 @dataclass
@@ -51,8 +55,9 @@ class Database:
     def logs(self, user_id: str) -> list[dict]:
         with self.connect() as conn:
             conn.row_factory = psycopg.rows.dict_row
-            return conn.execute("select * from public.user_sync_logs where user_id = %s order by id",
-                                (user_id,)).fetchall()
+            return conn.execute(
+                "select * from public.user_sync_logs where user_id = %s order by id", (user_id,)
+            ).fetchall()
 
     def auth_row(self, user_id: str) -> dict:
         """The user's auth.users row as a Database Webhook would deliver it."""

@@ -37,8 +37,9 @@ def raw(url: str, method: str = "GET", data: bytes | None = None, headers: dict 
 def request_json(url: str, method: str = "GET", body: dict | None = None, headers: dict | None = None):
     """A JSON call: (status, headers, the decoded reply)."""
     data = None if body is None else json.dumps(body).encode()
-    status, reply_headers, body_bytes = raw(url, method, data, {
-        **({"Content-Type": "application/json"} if data else {}), **(headers or {})})
+    status, reply_headers, body_bytes = raw(
+        url, method, data, {**({"Content-Type": "application/json"} if data else {}), **(headers or {})}
+    )
     return status, reply_headers, json.loads(body_bytes or b"null")
 
 
@@ -46,19 +47,25 @@ class Server:
     """`nura-users serve` (or `command`, such as `dev ...`) as a process on a free port, up once
     /healthz answers 200."""
 
-    def __init__(self, database_url: str | None, *, command: tuple[str, ...] = ("serve",),
-                 start_seconds: float = 30, **env: str):
+    def __init__(
+        self, database_url: str | None, *, command: tuple[str, ...] = ("serve",), start_seconds: float = 30, **env: str
+    ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         database = {"DATABASE_URL": database_url, "SUPABASE_JWT_SECRET": SECRET} if database_url else {}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "glue.cli", *command],
             env={**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port), **database, **env},
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         # drained as it comes: a full pipe would block the server's logging, and with it the server
         self.output: dict[str, list[str]] = {"stdout": [], "stderr": []}
-        self._drains = [threading.Thread(target=self._drain, args=(stream, self.output[name]), daemon=True)
-                        for name, stream in (("stdout", self.process.stdout), ("stderr", self.process.stderr))]
+        self._drains = [
+            threading.Thread(target=self._drain, args=(stream, self.output[name]), daemon=True)
+            for name, stream in (("stdout", self.process.stdout), ("stderr", self.process.stderr))
+        ]
         for drain in self._drains:
             drain.start()
         deadline = time.time() + start_seconds
@@ -87,8 +94,9 @@ class Server:
 
 
 def make_app(db, **overrides):
-    settings = dict(database_url=db.url("postgres"), jwt_secret=SECRET, webhook_secret=WEBHOOK_SECRET,
-                    cors_origins=(ORIGIN,))
+    settings = dict(
+        database_url=db.url("postgres"), jwt_secret=SECRET, webhook_secret=WEBHOOK_SECRET, cors_origins=(ORIGIN,)
+    )
     settings.update(overrides)
     app = create_app(ApiSettings(**settings), pool_size=4)
     app.testing = True
@@ -107,8 +115,11 @@ def assert_error(response, status: int, code: str) -> None:
 
 def scraped_metrics(client) -> dict[str, float]:
     text = client.get("/metrics").get_data(as_text=True)
-    return {line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-            if line and not line.startswith("#")}
+    return {
+        line.rsplit(" ", 1)[0]: float(line.rsplit(" ", 1)[1])
+        for line in text.splitlines()
+        if line and not line.startswith("#")
+    }
 
 
 def webhook_event(record: dict | None, old_record: dict | None, op: str, **overrides) -> dict:

@@ -15,8 +15,13 @@ from glue.dev.localpg import LocalPostgres, bindir
 def postmaster(pg: LocalPostgres, settings: tuple[str, ...] = ()) -> subprocess.Popen:
     """The server as a child of this process (pg_ctl would leave it to init, which here may never
     reap it once killed, so a restart would see it still 'running')."""
-    command = [str(bindir() / "postgres"), "-D", str(pg.data_dir), *pg.server_options(),
-               *(arg for setting in settings for arg in ("-c", setting))]
+    command = [
+        str(bindir() / "postgres"),
+        "-D",
+        str(pg.data_dir),
+        *pg.server_options(),
+        *(arg for setting in settings for arg in ("-c", setting)),
+    ]
     if os.geteuid() == 0:
         command = ["runuser", "-u", "postgres", "--", *command]
     server = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -29,8 +29,13 @@ def _known_shape(service_type: str) -> str:
 @bp.get("/<service_type>")
 def get_profile(service_type: str):
     caller = signed_in()
-    profile = _db().as_user(caller, trace_headers(), "select nura.my_service_profile(p_service_type => %s::text)",
-                            _known_shape(service_type), read_only=True)
+    profile = _db().as_user(
+        caller,
+        trace_headers(),
+        "select nura.my_service_profile(p_service_type => %s::text)",
+        _known_shape(service_type),
+        read_only=True,
+    )
     return {"success": True, "profile": profile}
 
 
@@ -41,7 +46,10 @@ def set_preferences(service_type: str):
     if set(body) != {"service_preferences"}:
         raise ApiError.of("invalid_body", 'the body must be {"service_preferences": {...}} and nothing else')
     profile = _db().as_user(
-        caller, trace_headers(),
+        caller,
+        trace_headers(),
         "select nura.set_my_service_preferences(p_service_type => %s::text, p_preferences => %s::jsonb)",
-        _known_shape(service_type), Jsonb(body["service_preferences"]))
+        _known_shape(service_type),
+        Jsonb(body["service_preferences"]),
+    )
     return {"success": True, "profile": profile}

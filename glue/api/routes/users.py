@@ -25,8 +25,9 @@ def _with_etag(body: dict, etag: str):
 def me():
     caller = signed_in()
     result = _db().as_user(caller, trace_headers(), "select nura.me()", read_only=True)
-    return _with_etag({"success": True, "user": result["user"], "service_profiles": result["service_profiles"]},
-                      result["etag"])
+    return _with_etag(
+        {"success": True, "user": result["user"], "service_profiles": result["service_profiles"]}, result["etag"]
+    )
 
 
 @bp.put("/profile")
@@ -45,8 +46,10 @@ def update_profile():
     else:
         # Several ETags: pass on the current one if it is among them. The function compares it
         # again under the row lock, so a write in between still gives 412.
-        query = ("select nura.update_my_profile(p_changes => %s::jsonb, p_if_match => coalesce("
-                 "(select e from (select nura.me() ->> 'etag') c(e) where e = any(%s::text[])), ''))")
+        query = (
+            "select nura.update_my_profile(p_changes => %s::jsonb, p_if_match => coalesce("
+            "(select e from (select nura.me() ->> 'etag') c(e) where e = any(%s::text[])), ''))"
+        )
         precondition = (sorted(tags),)
     result = _db().as_user(caller, trace_headers(), query, Jsonb(changes), *precondition)
     return _with_etag({"success": True, "user": result["user"]}, result["etag"])

@@ -27,13 +27,19 @@ def supabase_auth():
         raise ApiError.of("invalid_token", "X-Webhook-Secret is missing or wrong")
     event = json_object()
     if event.get("table") != "users" or event.get("schema", "auth") != "auth":
-        raise ApiError.of("invalid_body", "only events of auth.users are accepted",
-                          hint='send {"type", "table": "users", "schema": "auth", "record", "old_record"}')
+        raise ApiError.of(
+            "invalid_body",
+            "only events of auth.users are accepted",
+            hint='send {"type", "table": "users", "schema": "auth", "record", "old_record"}',
+        )
     op, record, old_record = event.get("type"), event.get("record"), event.get("old_record")
     if not isinstance(op, str) or not all(r is None or isinstance(r, dict) for r in (record, old_record)):
         raise ApiError.of("invalid_body", "type must be a string, record and old_record objects or null")
     user = nura.db.as_service(
         "select nura.sync_from_auth(p_record => %s::jsonb, p_old_record => %s::jsonb, p_op => %s::text,"
         " p_source => 'supabase_webhook')",
-        None if record is None else Jsonb(record), None if old_record is None else Jsonb(old_record), op)
+        None if record is None else Jsonb(record),
+        None if old_record is None else Jsonb(old_record),
+        op,
+    )
     return {"success": True, "user": user}

@@ -93,9 +93,13 @@ def _json(conn: psycopg.Connection, query: str, params: tuple = ()) -> list[dict
 
 
 def _auth_user(conn: psycopg.Connection, user_id: UUID) -> dict:
-    rows = _json(conn, "select id, email, phone, raw_user_meta_data as user_metadata,"
-                       " raw_app_meta_data as app_metadata, created_at, last_sign_in_at, email_confirmed_at"
-                       " from auth.users where id = %s and deleted_at is null", (user_id,))
+    rows = _json(
+        conn,
+        "select id, email, phone, raw_user_meta_data as user_metadata,"
+        " raw_app_meta_data as app_metadata, created_at, last_sign_in_at, email_confirmed_at"
+        " from auth.users where id = %s and deleted_at is null",
+        (user_id,),
+    )
     if not rows:
         raise ApiError.of("not_found", "no such user in auth.users")
     return rows[0]
@@ -136,7 +140,9 @@ def sign_up():
     try:
         user_id = _auth().email_signup(email, {"full_name": full_name} if full_name else {})
     except psycopg.errors.UniqueViolation:  # what GoTrue answers, with its code
-        raise ApiError(422, "user_already_exists", "a user with this email address has already been registered") from None
+        raise ApiError(
+            422, "user_already_exists", "a user with this email address has already been registered"
+        ) from None
     return {"success": True, "id": user_id}, 201
 
 
@@ -147,17 +153,37 @@ def sign_in(user_id: UUID):
         _auth_user(conn, user_id)
         _auth().sign_in(str(user_id))
         user = _auth_user(conn, user_id)
-    token = access_token(current_app.extensions["nura"].settings.jwt_secret, str(user_id),
-                         lifetime_seconds=SESSION_SECONDS, email=user["email"] or "", phone=user["phone"] or "",
-                         user_metadata=user["user_metadata"], app_metadata=user["app_metadata"])
-    session_user = {"id": str(user_id), "aud": "authenticated", "role": "authenticated", "email": user["email"],
-                    "phone": user["phone"] or "", "user_metadata": user["user_metadata"],
-                    "app_metadata": user["app_metadata"], "created_at": user["created_at"],
-                    "last_sign_in_at": user["last_sign_in_at"]}
-    return {"success": True, "session": {
-        "access_token": token, "token_type": "bearer", "expires_in": SESSION_SECONDS,
-        "expires_at": int(time.time()) + SESSION_SECONDS, "refresh_token": secrets.token_urlsafe(12),
-        "user": session_user}}
+    token = access_token(
+        current_app.extensions["nura"].settings.jwt_secret,
+        str(user_id),
+        lifetime_seconds=SESSION_SECONDS,
+        email=user["email"] or "",
+        phone=user["phone"] or "",
+        user_metadata=user["user_metadata"],
+        app_metadata=user["app_metadata"],
+    )
+    session_user = {
+        "id": str(user_id),
+        "aud": "authenticated",
+        "role": "authenticated",
+        "email": user["email"],
+        "phone": user["phone"] or "",
+        "user_metadata": user["user_metadata"],
+        "app_metadata": user["app_metadata"],
+        "created_at": user["created_at"],
+        "last_sign_in_at": user["last_sign_in_at"],
+    }
+    return {
+        "success": True,
+        "session": {
+            "access_token": token,
+            "token_type": "bearer",
+            "expires_in": SESSION_SECONDS,
+            "expires_at": int(time.time()) + SESSION_SECONDS,
+            "refresh_token": secrets.token_urlsafe(12),
+            "user": session_user,
+        },
+    }
 
 
 @bp.put("/console/api/users/<uuid:user_id>/auth-metadata")
@@ -200,20 +226,29 @@ def state():
     except ValueError:
         raise ApiError.of("invalid_body", "user must be a user id") from None
     with _connect() as conn:
-        users = _json(conn, "select a.id, a.email, u.full_name, u.display_name, a.last_sign_in_at,"
-                            " u.id is not null as synced from auth.users a left join public.users u on u.id = a.id"
-                            " where a.deleted_at is null order by a.created_at, a.id")
+        users = _json(
+            conn,
+            "select a.id, a.email, u.full_name, u.display_name, a.last_sign_in_at,"
+            " u.id is not null as synced from auth.users a left join public.users u on u.id = a.id"
+            " where a.deleted_at is null order by a.created_at, a.id",
+        )
         detail = None
         if selected:
             detail = {
                 "auth": _auth_user(conn, selected),
                 "user": next(iter(_json(conn, "select * from public.users where id = %s", (selected,))), None),
-                "service_profiles": _json(conn, "select * from public.user_service_profiles where user_id = %s"
-                                                " order by service_type", (selected,)),
-                "sync_log": _json(conn, "select id, created_at, sync_type, source, success, error_message,"
-                                        " before_data, after_data, request_id, session_id"
-                                        " from public.user_sync_logs where user_id = %s order by id desc limit %s",
-                                  (selected, LOG_ROWS)),
+                "service_profiles": _json(
+                    conn,
+                    "select * from public.user_service_profiles where user_id = %s order by service_type",
+                    (selected,),
+                ),
+                "sync_log": _json(
+                    conn,
+                    "select id, created_at, sync_type, source, success, error_message,"
+                    " before_data, after_data, request_id, session_id"
+                    " from public.user_sync_logs where user_id = %s order by id desc limit %s",
+                    (selected, LOG_ROWS),
+                ),
             }
         drift = _json(conn, "select user_id, problem, detail from nura.check_consistency()")
         metrics = _json(conn, "select * from nura.sync_metrics order by source")
