@@ -59,6 +59,10 @@ def test_serve_answers_over_http_and_stops_gracefully(db):
     assert {(r["route"], r["status"]) for r in logged} >= {("/api/users/me", 200), ("/api/users/profile", 412)}
     assert auth["Authorization"].split()[1] not in stderr
     assert db.logs(uid)[-1]["request_id"] == "http-1"
+    # what the server says is what a user needs (where it listens), not what it thinks of its settings
+    said = "".join(server.output["stdout"])
+    assert "Listening at: http://127.0.0.1" in said
+    assert "quite high" not in said and "Websockets" not in said
 
 
 def test_several_workers_share_their_metrics(db):

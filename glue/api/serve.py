@@ -10,7 +10,9 @@ PROMETHEUS_MULTIPROC_DIR. WEB_CONCURRENCY sets the number of workers (default 1)
 from __future__ import annotations
 
 import atexit
+import copy
 import json
+import logging
 import os
 import queue
 import shutil
@@ -131,11 +133,27 @@ def _check_free(host: str, port: int) -> None:
         raise ConfigError(f"cannot listen on {host}:{port}: {e.strerror}") from None
 
 
+class GranianSelfReview(logging.Filter):
+    """Drops Granian's opinion of its own settings: that 8 threads a worker "seems quite high"
+    for the cores there are. They were measured as the best here (bench/README.md)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Configuration allows spawning up to")
+
+
+def _granian_logging(defaults: dict) -> dict:
+    config = copy.deepcopy(defaults)
+    config.setdefault("filters", {})["self_review"] = {"()": GranianSelfReview}
+    config["handlers"]["console"]["filters"] = ["self_review"]
+    return config
+
+
 def serve(host: str, port: int, *, workers: int | None = None, app: str = "glue.api.serve:worker_app") -> int:
     """Serves `app` (a factory each worker calls) until SIGINT/SIGTERM, configured from the
     environment (which the workers read too)."""
     from granian.constants import Interfaces
     from granian.http import HTTP1Settings
+    from granian.log import LOGGING_CONFIG
 
     check_database(ApiSettings.from_env())
     _check_free(host, port)
@@ -156,6 +174,8 @@ def serve(host: str, port: int, *, workers: int | None = None, app: str = "glue.
             respawn_failed_workers=True,
             workers_kill_timeout=GRACEFUL_STOP_SECONDS,
             http1_settings=HTTP1Settings(header_read_timeout=HEADER_READ_TIMEOUT_MS),
+            websockets=False,  # WSGI has none: said, Granian would announce it is ignoring them
+            log_dictconfig=_granian_logging(LOGGING_CONFIG),
         ).serve()
     finally:
         if metrics_dir:
