@@ -1,5 +1,6 @@
--- Where a legacy column lives after the import, for `legacy switch` (the view that reads it and
--- the trigger that writes it): `users.<column>`, `<service>.service_preferences`,
+-- Where a legacy column lives after the import: the one map of it, which the import writes by,
+-- and `legacy switch`'s view reads and its trigger writes by (`legacy verify` keeps a map of its
+-- own on purpose, to check this one): `users.<column>`, `<service>.service_preferences`,
 -- `<service>.service_metadata` (a key named after the column), or null when the kept legacy
 -- table is its only home (ids, password hashes, created_at, custom_users' extra columns).
 create or replace function nura.legacy_field(p_table text, p_column text)

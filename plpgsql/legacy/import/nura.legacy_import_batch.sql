@@ -32,6 +32,7 @@ begin
     perform 'PRAGMA:TABLE: legacy_current (person_id uuid, now jsonb)';
     perform 'PRAGMA:TABLE: legacy_deferred (person_id uuid)';
     perform 'PRAGMA:TABLE: legacy_entries (person_id uuid, field text, key text, value jsonb, source text, precedence integer, created_at timestamp with time zone, legacy_id uuid)';
+    perform 'PRAGMA:TABLE: legacy_homes (legacy_table text, column_name text, home text, is_key boolean)';
     perform 'PRAGMA:TABLE: legacy_entry_winners (person_id uuid, field text, key text, value jsonb, source text, precedence integer, created_at timestamp with time zone, legacy_id uuid)';
     perform 'PRAGMA:TABLE: legacy_lost (user_id uuid, field text, kept_value text, kept_source text, other_value text, other_source text)';
     perform 'PRAGMA:TABLE: legacy_people (person_id uuid, email text, created_at timestamp with time zone, legacy_rows bigint, sources text[], existing jsonb, deleted boolean)';
@@ -40,7 +41,8 @@ begin
     perform 'PRAGMA:TABLE: legacy_writes (person_id uuid, field text, value text, source text, typed jsonb, now jsonb, unchanged boolean)';
     drop table if exists pg_temp.legacy_batch, pg_temp.legacy_people, pg_temp.legacy_candidates,
         pg_temp.legacy_winners, pg_temp.legacy_values, pg_temp.legacy_entries, pg_temp.legacy_entry_winners,
-        pg_temp.legacy_lost, pg_temp.legacy_current, pg_temp.legacy_writes, pg_temp.legacy_deferred;
+        pg_temp.legacy_lost, pg_temp.legacy_current, pg_temp.legacy_writes, pg_temp.legacy_deferred,
+        pg_temp.legacy_homes;
     perform set_config('nura.in_legacy_batch', 'on', true);  -- this batch adopts its people itself
 
     create temp table legacy_batch on commit drop as
@@ -77,27 +79,28 @@ begin
     delete from legacy_people p using legacy_deferred d where d.person_id = p.person_id;
     analyze legacy_people;
 
+    -- where each column of the legacy tables goes (nura.legacy_field, the one map): `users.<field>`,
+    -- `<service>.service_preferences` or `.service_metadata`, or nowhere but the kept table (null)
+    create temp table legacy_homes on commit drop as
+    select t.name as legacy_table, a.attname::text as column_name, nura.legacy_field(t.name, a.attname) as home,
+           a.attname = case t.name when 'custom_users' then 'user_id' else 'id' end as is_key
+    from unnest(array['chat_users', 'voice_users', 'custom_users']) t(name)
+    join pg_catalog.pg_attribute a on a.attrelid = nura.legacy_source(t.name) and a.attnum > 0 and not a.attisdropped
+    where a.attname <> 'password_hash';  -- never staged
+
     -- every value a field could take, the user row's own first (precedence 0)
     create temp table legacy_candidates on commit drop as
     select b.person_id, f.field, f.raw, b.legacy_table as source, b.precedence, b.created_at, b.legacy_id,
            case f.field
                when 'full_name' then case when char_length(f.raw) <= 200 then f.raw end
                when 'phone_number' then nura.legacy_phone(f.raw)
-               when 'privacy_settings' then
-                   case when jsonb_typeof(b.row_data -> 'privacy_settings') = 'object' then f.raw end
+               when 'privacy_settings' then case when jsonb_typeof(f.json) = 'object' then f.raw end
                when 'is_active' then case when f.raw in ('true', 'false') then f.raw end
                else case when f.raw ~ '^[0-9]{1,9}$' then f.raw::integer::text end
            end as value
     from legacy_batch b
-    cross join lateral (values
-        ('full_name', b.row_data ->> case b.legacy_table when 'voice_users' then 'name' else 'full_name' end),
-        ('phone_number', case b.legacy_table when 'chat_users' then b.row_data ->> 'phone_number'
-                                              when 'voice_users' then b.row_data ->> 'phone' end),
-        ('privacy_settings', case b.legacy_table when 'chat_users' then b.row_data ->> 'privacy_settings' end),
-        ('is_active', case b.legacy_table when 'chat_users' then b.row_data ->> 'is_active' end),
-        ('xp', case b.legacy_table when 'custom_users' then b.row_data ->> 'xp' end),
-        ('current_streak', case b.legacy_table when 'custom_users' then b.row_data ->> 'current_streak' end)
-    ) f(field, raw)
+    join legacy_homes h on h.legacy_table = b.legacy_table and h.home like 'users.%' and h.home <> 'users.email'
+    cross join lateral (select substr(h.home, 7), b.row_data ->> h.column_name, b.row_data -> h.column_name) f(field, raw, json)
     where f.raw is not null
     union all
     select p.person_id, f.field, f.value, case when p.existing ->> 'origin' = 'legacy_migration' then 'users' else 'auth' end,
@@ -140,10 +143,10 @@ begin
     where b.email is distinct from lower(p.existing ->> 'email') and b.email is not null
       and p.existing is not null and not p.deleted
     union all  -- custom_users' extra columns have no normalized home: recorded, kept in the table
-    select b.person_id, 'custom_users.' || e.key, null, null, e.value #>> '{}', b.legacy_table
+    select b.person_id, 'custom_users.' || h.column_name, null, null, b.row_data ->> h.column_name, b.legacy_table
     from legacy_batch b join legacy_people p on p.person_id = b.person_id
-    cross join lateral jsonb_each(b.row_data - array['user_id', 'full_name', 'current_streak', 'xp']) e
-    where b.legacy_table = 'custom_users' and e.value <> 'null' and not p.deleted;
+    join legacy_homes h on h.legacy_table = b.legacy_table and h.home is null and not h.is_key
+    where b.legacy_table = 'custom_users' and b.row_data -> h.column_name <> 'null' and not p.deleted;
 
     -- the winning legacy values, a row per person
     create temp table legacy_values on commit drop as
@@ -227,22 +230,18 @@ begin
     -- of chat_users and voice_users beyond the seed's -> that profile's service_metadata; keys
     -- the profile holds already win
     create temp table legacy_entries on commit drop as
-    select b.person_id, 'chat.service_preferences'::text as field, e.key, e.value, b.legacy_table as source,
+    select b.person_id, h.home as field, e.key, e.value, b.legacy_table as source,  -- a column of keys
            b.precedence, b.created_at, b.legacy_id
-    from legacy_batch b cross join lateral jsonb_each(b.row_data -> 'notification_prefs') e
-    where b.legacy_table = 'chat_users' and jsonb_typeof(b.row_data -> 'notification_prefs') = 'object'
-    union all
-    select b.person_id, 'chat.service_metadata', e.key, e.value, b.legacy_table, b.precedence, b.created_at, b.legacy_id
     from legacy_batch b
-    cross join lateral jsonb_each(b.row_data - array['id', 'email', 'full_name', 'phone_number', 'privacy_settings',
-                                                     'notification_prefs', 'is_active', 'created_at']) e
-    where b.legacy_table = 'chat_users' and e.value <> 'null'
+    join legacy_homes h on h.legacy_table = b.legacy_table and h.home like '%.service_preferences'
+    cross join lateral jsonb_each(case when jsonb_typeof(b.row_data -> h.column_name) = 'object'
+                                       then b.row_data -> h.column_name end) e
     union all
-    select b.person_id, 'voice.service_metadata', e.key, e.value, b.legacy_table, b.precedence, b.created_at,
-           b.legacy_id
+    select b.person_id, h.home, h.column_name, b.row_data -> h.column_name, b.legacy_table,  -- a key of its own
+           b.precedence, b.created_at, b.legacy_id
     from legacy_batch b
-    cross join lateral jsonb_each(b.row_data - array['id', 'name', 'email', 'phone', 'created_at']) e
-    where b.legacy_table = 'voice_users' and e.value <> 'null'
+    join legacy_homes h on h.legacy_table = b.legacy_table and h.home like '%.service_metadata'
+    where b.row_data -> h.column_name <> 'null'
     union all
     select s.user_id, s.service_type || x.column_name, e.key, e.value, 'users', 0, null, null
     from public.user_service_profiles s
@@ -265,10 +264,11 @@ begin
     from legacy_entries e
     join legacy_entry_winners w using (person_id, field, key)
     where e.precedence > 0 and e.value <> w.value
-    union all
-    select b.person_id, 'chat.service_preferences', null, null, b.row_data ->> 'notification_prefs', b.legacy_table
+    union all  -- preferences that are not an object cannot be stored
+    select b.person_id, h.home, null, null, b.row_data ->> h.column_name, b.legacy_table
     from legacy_batch b
-    where b.legacy_table = 'chat_users' and jsonb_typeof(b.row_data -> 'notification_prefs') not in ('object', 'null');
+    join legacy_homes h on h.legacy_table = b.legacy_table and h.home like '%.service_preferences'
+    where jsonb_typeof(b.row_data -> h.column_name) not in ('object', 'null');
 
     analyze legacy_lost;
     insert into nura.legacy_conflicts (user_id, field, kept_value, kept_source, other_value, other_source)
