@@ -1,7 +1,7 @@
 """The legacy import at scale: 1,000,000 legacy people (600k chat rows, 500k voice rows of which
 40% are also chat people, 300k custom rows, 30% of the people with a Supabase account), imported
 by `nura-users legacy import` and checked by `legacy verify`, on a durable local cluster; the
-command's own peak memory. Then the seed's approach, a Python loop with one lookup and one insert
+command's own peak memory. Then the approach of the Python sync it replaces, a loop with one lookup and one insert
 per row, on 20,000 rows, for the rows-per-second ratio.
 
     .venv/bin/python bench/legacy_bench.py [--people 1000000] [--seed-rows 20000]
@@ -108,7 +108,7 @@ def main() -> None:
             f"the command's peak memory {peak_kb / 1024:.0f} MB"
         )
 
-        # the seed's way: one lookup and one insert per row, from Python
+        # the replaced Python sync's way: one lookup and one insert per row
         with psycopg.connect(url) as conn:
             conn.execute(
                 "create table public.seed_users (id uuid primary key, email text, full_name text,"
@@ -131,7 +131,7 @@ def main() -> None:
             seed_rate = len(source) / (time.perf_counter() - started)
         ours = rows / imported
         print(
-            f"the seed's row-by-row loop: {seed_rate:,.0f} rows/s on {len(source):,} rows; "
+            f"the replaced row-by-row loop: {seed_rate:,.0f} rows/s on {len(source):,} rows; "
             f"the import: {ours:,.0f} rows/s ({ours / seed_rate:.1f}x)"
         )
     finally:

@@ -34,7 +34,7 @@ insert into users (instance_id, id, aud, role, email, raw_app_meta_data, raw_use
     email_change_token_new, email_change, is_sso_user, is_anonymous)
 select '00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated',
     case when %(anonymous)s then null else 'seed' || g || '@bench.example' end, '{}',
-    case when %(anonymous)s then '{}' else '{"full_name": "Seed User"}' end::jsonb,
+    case when %(anonymous)s then '{}' else '{"full_name": "Existing User"}' end::jsonb,
     now() - interval '40 days', now(), now(), now(), '', '', '', '', false, %(anonymous)s
 from generate_series(1, %(n)s) g
 """

@@ -1,5 +1,5 @@
 -- depends: 0002.webhook-order
--- The legacy move (the seed's Phase 1B): which normalized user each row of chat_users,
+-- The legacy move: which normalized user each row of chat_users,
 -- voice_users and custom_users became, every legacy value that lost to another, and the import's
 -- staging table, rebuilt by every run.
 create table nura.legacy_user_map (

@@ -125,7 +125,7 @@ OPENAPI = {
             },
             "SyncFields": {
                 "type": "object",
-                "description": "the seed's frontend sync: full_name and phone_number fill empty fields only "
+                "description": "the frontend's sync of its user: full_name and phone_number fill empty fields only "
                 '("" and null mean not given); id must be the token\'s sub; the rest is ignored',
                 "properties": {
                     "id": {"type": ["string", "null"]},

@@ -19,7 +19,7 @@ begin
     if tg_op = 'UPDATE' then
         -- The filter runs for every UPDATE Auth makes, outside the sync's isolation, so it must
         -- not be able to fail Auth's write: when Auth's own migrations change a column's type,
-        -- this session's cached plan of it no longer matches (42804). Then the plans are
+        -- this connection's cached plan of it no longer matches (42804). Then the plans are
         -- dropped, so the next call plans afresh, and this write is synced, isolated as usual.
         begin
             -- the auth.users columns nura.auth_user_fields reads (of user metadata: only its keys),

@@ -1,4 +1,4 @@
--- For the signed-in user: the seed's frontend sync, made safe. Of p_fields only full_name and
+-- For the signed-in user: the frontend's sync of its user, made safe. Of p_fields only full_name and
 -- phone_number count, and only to fill fields that are empty ("" and null mean "not given");
 -- an id other than the signed-in user's is PT403; the rest (email, user_metadata, ...) is ignored.
 create or replace function nura.sync_me(p_fields jsonb)

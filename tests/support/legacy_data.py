@@ -1,7 +1,8 @@
-"""The seed's legacy tables, and a seeded generator of the mess real legacy data holds: emails
-differing in case and whitespace, the same person twice in a table, phones with and without a
-country code, shared phones, nulls, rows without an email, people with no Supabase account (and
-some with one), custom rows pointing at nobody, extra columns (in all three tables)."""
+"""The legacy tables (chat_users, voice_users, custom_users), and a seeded generator of the mess
+real legacy data holds: emails differing in case and whitespace, the same person twice in a
+table, phones with and without a country code, shared phones, nulls, rows without an email,
+people with no Supabase account (and some with one), custom rows pointing at nobody, extra
+columns (in all three tables)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,7 @@ CHAT = (
 )
 VOICE = ("id", "name", "email", "phone", "password_hash", "created_at", "preferred_voice", "call_minutes")
 CUSTOM = ("user_id", "full_name", "current_streak", "xp")
-# the columns beyond the seed's the generator fills
+# the extra columns the generator fills
 CHAT_EXTRA, CUSTOM_EXTRA = (*CHAT, "locale"), (*CUSTOM, "team")
 
 

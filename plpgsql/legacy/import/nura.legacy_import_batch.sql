@@ -227,7 +227,7 @@ begin
     select count(*) into v_deferred from legacy_deferred;
 
     -- profiles: chat notification_prefs -> the chat profile's service_preferences, the columns
-    -- of chat_users and voice_users beyond the seed's -> that profile's service_metadata; keys
+    -- chat_users and voice_users have beyond the known ones -> that profile's service_metadata; keys
     -- the profile holds already win
     create temp table legacy_entries on commit drop as
     select b.person_id, h.home as field, e.key, e.value, b.legacy_table as source,  -- a column of keys

@@ -2,7 +2,7 @@
 -- kept ones while switched), every row must be in nura.legacy_user_map, and every non-null value
 -- it holds (but the password hash, the id and created_at) must be in the user it became (phones
 -- as E.164, emails trimmed and lower-cased, notification_prefs keys in the chat profile's
--- preferences, the columns beyond the seed's in the chat or voice profile's metadata) or be
+-- preferences, their extra columns in the chat or voice profile's metadata) or be
 -- recorded in nura.legacy_conflicts (custom_users' extra columns always are; an adoption that
 -- merged two rows records the person's values as from legacy_migration), or have been there
 -- and been replaced by a later write the sync log shows; a deleted user's values are erased, not
