@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -159,3 +160,18 @@ def test_ruff_finds_nothing(command):
     assert ruff, "ruff is in the test extras: pip install -e '.[test]'"
     done = subprocess.run([ruff, *command, str(ROOT)], capture_output=True, text=True, cwd=ROOT)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_every_link_in_the_docs_leads_somewhere():
+    pages = [ROOT / "README.md", ROOT / "bench" / "README.md", *(ROOT / "docs").glob("*.md")]
+    broken = [
+        f"{page.relative_to(ROOT)}: {target}"
+        for page in pages
+        for target in re.findall(r"\]\(([^)#:]+)(?:#[^)]*)?\)", page.read_text())
+        if not (page.parent / target).exists()
+    ]
+    assert broken == []
+
+
+def test_the_readme_stays_a_front_door():
+    assert len((ROOT / "README.md").read_text().splitlines()) <= 250
