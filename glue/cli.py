@@ -70,8 +70,10 @@ def _check(args) -> int:
 def _reconcile(args) -> int:
     with psycopg.connect(database_url(), autocommit=True) as conn:
         # rows a killed legacy import left staged (personal data in a scratch table), in a short
-        # transaction of their own
-        conn.execute("select nura.legacy_clear_abandoned()")
+        # transaction of their own; only the owner may (a service's role reconciles without it)
+        owner = "select pg_catalog.has_function_privilege('nura.legacy_clear_abandoned()', 'execute')"
+        if conn.execute(owner).fetchone()[0]:
+            conn.execute("select nura.legacy_clear_abandoned()")
         repaired = conn.execute("select nura.reconcile()").fetchone()[0]
     print(f"repaired {repaired} user(s)")
     return 0

@@ -124,6 +124,20 @@ def test_check_and_reconcile_commands(db, run):
     assert run(db, "check")[0] == 0
 
 
+def test_reconcile_command_runs_as_a_service_role(db, run):
+    uid = db.auth.email_signup("svc-orphan@example.com")
+    with db.connect("supabase_admin") as conn:
+        conn.execute("set session_replication_role = replica")
+        conn.execute("delete from auth.users where id = %s", (uid,))
+        conn.execute("create role reconciler login in role nura_service")
+    try:
+        assert run(db, "reconcile", DATABASE_URL=db.url("reconciler")) == (0, "repaired 1 user(s)\n", "")
+    finally:
+        with db.connect("supabase_admin") as conn:
+            conn.execute("drop owned by reconciler")
+            conn.execute("drop role reconciler")
+
+
 def test_rows_not_from_auth_are_never_drift(db, run):
     with db.connect() as conn:
         conn.execute(
