@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.debian import apt_install, can_install
 from tests.support.schema import SNAPSHOT, snapshot
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,14 +43,9 @@ def test_plpgsql_check_finds_nothing_in_any_function(db):
     if not _plpgsql_check_available(db):
         if os.environ.get("CI") == "true":
             pytest.fail("plpgsql_check is not installed: .ci/run installs postgresql-15-plpgsql-check")
-        if os.geteuid() != 0:
+        if not can_install():
             pytest.skip("needs Debian's postgresql-15-plpgsql-check")
-        subprocess.run(
-            ["apt-get", "install", "-y", "-q", "--no-install-recommends", "postgresql-15-plpgsql-check"],
-            check=True,
-            capture_output=True,
-            env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-        )
+        apt_install("postgresql-15-plpgsql-check")
     with db.connect("supabase_admin") as conn:
         conn.execute("create extension plpgsql_check")
         findings = conn.execute("""

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from glue.dev.localpg import free_port
+from tests.support.debian import apt_install, can_install
 from tests.support.http import Server, raw, request_json
 
 CLIENT = Path(__file__).resolve().parent.parent / "clients" / "js"
@@ -46,8 +47,11 @@ def _passed(done: subprocess.CompletedProcess) -> None:
 @pytest.fixture(scope="module")
 def node_modules():
     """`npm ci` when the lock file changed since the last install."""
-    if not shutil.which("npm"):
+    if not shutil.which("npm") or not shutil.which("node"):
         _missing("npm (Node.js 20+) is not installed")
+    version = _run(["node", "--version"]).stdout.strip()  # v20.11.1
+    if int(version.lstrip("v").split(".")[0]) < 20:
+        _missing(f"Node.js {version} is too old: the tests need 20+")
     installed = CLIENT / "node_modules" / ".package-lock.json"
     lock = CLIENT / "package-lock.json"
     if not installed.exists() or installed.stat().st_mtime < lock.stat().st_mtime:
@@ -57,16 +61,9 @@ def node_modules():
 @pytest.fixture(scope="module")
 def chromium():
     if not CHROMIUM.exists():
-        if os.geteuid() == 0 and shutil.which("apt-get"):
-            # this machine's kind: root with Debian's packages, so the test sets up its own browser
-            done = subprocess.run(
-                ["apt-get", "install", "-y", "-q", "--no-install-recommends", "chromium"],
-                capture_output=True,
-                text=True,
-                stdin=subprocess.DEVNULL,
-                env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"},
-            )
-            assert done.returncode == 0, f"apt-get install chromium failed: {done.stderr[-2000:]}"
+        if can_install():
+            # root with Debian's packages: the test sets up its own browser
+            apt_install("chromium")
         else:
             _missing(f"{CHROMIUM} is missing: apt-get install chromium")
     return CHROMIUM
