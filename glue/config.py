@@ -49,7 +49,7 @@ def yoyo_url(url: str, schema: str) -> str:
 
 @dataclass(frozen=True)
 class ApiSettings:
-    """What the HTTP API reads from the environment (see the README's "HTTP API")."""
+    """What the HTTP API reads from the environment (docs/http-api.md)."""
 
     database_url: str
     jwt_secret: str | None = None

@@ -93,7 +93,7 @@ def run(monkeypatch, capsys):
 
 
 def pytest_terminal_summary(terminalreporter):
-    """The fuzzing's count, for the README's Guarantees table."""
+    """The fuzzing's count, for docs/guarantees.md."""
     fuzz = sys.modules.get("tests.test_http_fuzz")
     if fuzz is not None and fuzz.CASES["requests"]:
         terminalreporter.write_line(

@@ -1,4 +1,4 @@
-"""The guarantees the README's "Guarantees" table reports, tried hard: mixed load and races on a
+"""The guarantees docs/guarantees.md reports, tried hard: mixed load and races on a
 few users, the database server killed mid-burst, and the figures of each run.
 
 The default run is short; `NURA_GUARANTEES=full` runs the published lengths (60 s of load),
@@ -35,7 +35,7 @@ OBJECT_FIELDS = ("privacy_settings", "chat.service_preferences")  # logged as th
 
 
 def report(line: str) -> None:
-    """A figure for the README's table (printed with -s)."""
+    """A figure for docs/guarantees.md's table (printed with -s)."""
     print(f"\nGUARANTEE {line}")
 
 

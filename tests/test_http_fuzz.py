@@ -1,7 +1,7 @@
 """Property-based fuzzing of every route: bodies, webhook payloads and headers by hand-written
 strategies, and everything /openapi.json describes by schemathesis. Whatever arrives, the answer is
 never a 5xx, and a rejected request changes nothing. NURA_GUARANTEES=full runs over 10,000 cases
-(the README's figure); the default run a tenth of that."""
+(the figure in docs/guarantees.md); the default run a tenth of that."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
--- One row per drift between auth.users and public.users (see the README's "Drift"). Only rows
+-- One row per drift between auth.users and public.users (docs/sync.md). Only rows
 -- that came from auth.users can drift; profile fields never count, either side may edit them.
 create or replace function nura.check_consistency()
 returns table (user_id uuid, problem text, detail jsonb)
