@@ -38,7 +38,7 @@ def _assert_nothing_personal(db, user_id: str, *secrets: str) -> None:
 
 def _split_backend_user(db, email: str, name: str) -> str:
     """A user as a webhook from another Supabase database first delivers them."""
-    uid = db.auth.email_signup(email, {"full_name": name}, sign_in=True)
+    uid = db.auth.email_signup(email, {"full_name": name})
     record = db.auth_row(uid)
     db.become_split_backend()
     db.one("select nura.sync_from_auth(%s, null, 'INSERT', 'supabase_webhook')", (Jsonb(record),))
@@ -56,7 +56,7 @@ def test_a_deleted_user_leaves_a_tombstone_holding_nothing_personal(db, how):
             db.auth.soft_delete(uid)
             db.one("select nura.sync_from_auth(%s, null, 'UPDATE', 'supabase_webhook')", (Jsonb(db.auth_row(uid)),))
     else:
-        uid = db.auth.email_signup("wendy@example.com", {"full_name": "Wendy Secret"}, sign_in=True)
+        uid = db.auth.email_signup("wendy@example.com", {"full_name": "Wendy Secret"})
         with db.connect() as conn:
             conn.execute(
                 'select nura.update_backend_fields(%s, \'{"xp": 40, "current_streak": 3,'
@@ -71,7 +71,7 @@ def test_a_deleted_user_leaves_a_tombstone_holding_nothing_personal(db, how):
 
 
 def test_the_table_itself_refuses_a_tombstone_holding_anything_personal(db):
-    uid = db.auth.email_signup("tomb@example.com", sign_in=True)
+    uid = db.auth.email_signup("tomb@example.com")
     db.auth.hard_delete(uid)
     for column, value in (
         ("last_sign_in_at", "now()"),
@@ -203,7 +203,7 @@ def test_a_deletion_outside_read_committed_is_refused_not_half_done(db):
 
 def test_migrate_erases_the_tombstones_an_earlier_release_left(db, run):
     """Earlier releases kept sign-in times, counters and the log rows of deleted users."""
-    uid = db.auth.email_signup("old-tomb@example.com", {"full_name": "Old Tomb"}, sign_in=True)
+    uid = db.auth.email_signup("old-tomb@example.com", {"full_name": "Old Tomb"})
     db.auth.hard_delete(uid)
     with db.connect() as conn:  # the tombstone as an earlier release left it
         conn.execute("alter table public.users drop constraint users_tombstone_holds_nothing_personal")

@@ -630,7 +630,8 @@ def test_metrics_are_nura_named_and_read_from_the_database_on_a_schedule(db):
         client.get("/api/users/me", headers=bearer(uid))
         first = scraped_metrics(client)
         assert all(name.startswith("nura_") for name in first)
-        assert first['nura_sync_events_total{outcome="succeeded",source="supabase_auth"}'] == 1
+        # the signup and the session Auth opens in a transaction after it
+        assert first['nura_sync_events_total{outcome="succeeded",source="supabase_auth"}'] == 2
         assert first['nura_users{origin="supabase_auth",state="live"}'] == 1
         assert first['nura_drift_problems{problem="missing"}'] == 0
         assert first['nura_http_request_duration_seconds_count{method="GET",route="/api/users/me",status="200"}'] == 1

@@ -200,7 +200,7 @@ def test_a_foreign_key_that_does_not_cascade_holds_up_the_adoption_not_the_signu
             " user_id uuid not null constraint orders_user_id_fkey references public.users (id))"
         )
         conn.execute("insert into public.orders (user_id) values (%s)", (person,))
-    account = db.auth.email_signup("orders@example.com", {"full_name": "Orderer"}, sign_in=True)
+    account = db.auth.email_signup("orders@example.com", {"full_name": "Orderer"})
     assert db.user(account)["full_name"] == "Orderer"  # the account has its row at once
     [(user_id, problem, detail)] = db.drift()
     assert (str(user_id), problem, detail["legacy_person"]) == (account, "adoption_blocked", str(person))

@@ -154,7 +154,7 @@ def test_status_reports_migrations_triggers_drift_and_success(db, run):
     assert code == 0
     assert "migrations applied: 0001.nura-core, 0002.webhook-order" in out and "migrations pending: none" in out
     assert all(f"{t} on auth.users: present" in out for t in OUR_TRIGGERS)
-    assert "drift: 0" in out and "sync from supabase_auth: 1/1 succeeded" in out
+    assert "drift: 0" in out and "sync from supabase_auth: 2/2 succeeded" in out  # signup, session
 
 
 def test_rollback_refuses_to_drop_rows_then_removes_everything(db, run):
@@ -191,7 +191,7 @@ def test_rollback_refuses_to_drop_rows_then_removes_everything(db, run):
     assert (code, out) == (0, "rolled back: 0001.nura-core\n")
     assert _ours_left(db) == []
     assert db.one("select count(*) from pg_roles where rolname = 'nura_service'")[0] == 1  # other databases use it
-    uid = db.auth.email_signup("after@example.com", {"full_name": "Still Works"}, sign_in=True)
+    uid = db.auth.email_signup("after@example.com", {"full_name": "Still Works"})
     assert db.one("select email from auth.users where id = %s", (uid,))[0] == "after@example.com"
 
     assert run(db, "rollback", "--all")[1] == "nothing to roll back\n"

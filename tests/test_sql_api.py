@@ -404,7 +404,7 @@ def test_sync_from_auth_applies_in_updated_at_order_and_never_revives(db, servic
 def test_sync_metrics_view(db, service):
     db.auth.email_signup("m@example.com")
     rows = service.execute("select source, total, succeeded, failed, success_rate from nura.sync_metrics").fetchall()
-    assert [tuple(r[:4]) for r in rows] == [("supabase_auth", 1, 1, 0)]
+    assert [tuple(r[:4]) for r in rows] == [("supabase_auth", 2, 2, 0)]  # the signup and its session
 
 
 def _deliver(service, record, old, op):

@@ -13,6 +13,8 @@ import pytest
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
+from glue.dev.supabase_standin import Transaction
+
 
 @pytest.mark.parametrize(
     "metadata, full_name, avatar",
@@ -67,7 +69,7 @@ def _heal(db) -> None:
 
 def test_a_failing_sync_never_fails_the_signup_and_reconcile_repairs_it(db):
     _break_sync_for(db, "victim@example.com")
-    victim = db.auth.email_signup("victim@example.com", {"full_name": "Victim"}, sign_in=True)
+    victim = db.auth.email_signup("victim@example.com", {"full_name": "Victim"})
     other = db.auth.email_signup("fine@example.com")
     assert db.one("select count(*) from auth.users where id = %s", (victim,))[0] == 1  # the signup went through
     assert db.user(victim) is None and db.user(other) is not None
@@ -94,7 +96,7 @@ def test_a_failing_update_is_logged_and_repaired_by_reconcile(db):
     assert db.user(uid)["email"] == "changer@example.com"
     assert {p for _, p, _ in db.drift()} == {"stale", "failed"}
     stale = next(d for _, p, d in db.drift() if p == "stale")
-    assert stale == {"fields": ["email"]}
+    assert stale == {"fields": ["email", "last_sign_in_at"]}  # the confirmation signs the user in too
     # A later successful partial sync (a sign-in) does not count as a repair of the failure.
     db.auth.sign_in(uid)
     assert {p for _, p, _ in db.drift()} == {"stale", "failed"}
@@ -151,7 +153,7 @@ def test_a_cancelled_statement_fails_cleanly(db):
         )
         conn.execute("create trigger slow after insert on public.users for each row execute function public.slow()")
     with pytest.raises(psycopg.errors.QueryCanceled), psycopg.connect(db.url("supabase_auth_admin")) as conn:
-        db.auth._insert(conn, id=str(uuid.uuid4()), email="slow@example.com")
+        Transaction(conn).insert_user(id=str(uuid.uuid4()), email="slow@example.com")
         threading.Timer(0.3, conn.cancel).start()
     assert db.one("select count(*) from auth.users")[0] == 0
     assert db.one("select count(*) from public.users")[0] == 0
@@ -171,7 +173,7 @@ def test_a_transaction_that_cannot_commit_fails_whole(db):
             " for each row execute function public.refuse_commit()"
         )
     with pytest.raises(psycopg.errors.RaiseException), psycopg.connect(db.url("supabase_auth_admin")) as conn:
-        db.auth._insert(conn, id=str(uuid.uuid4()), email="never@example.com")
+        Transaction(conn).insert_user(id=str(uuid.uuid4()), email="never@example.com")
     assert db.one("select count(*) from auth.users")[0] == 0
     assert db.one("select count(*) from public.users")[0] == 0
     assert db.one("select count(*) from public.user_sync_logs")[0] == 0
@@ -240,7 +242,7 @@ def test_reconcile_repairs_the_rest_when_one_user_keeps_failing(db):
         conn.execute("set session_replication_role = replica")
         conn.execute("set search_path = auth")
         for email in ("m1@example.com", "m2@example.com"):
-            db.auth._insert(conn, id=str(uuid.uuid4()), email=email)
+            Transaction(conn).insert_user(id=str(uuid.uuid4()), email=email)
     assert db.one("select nura.reconcile()")[0] == 2
     assert db.one("select count(*) from public.users")[0] == 2
     assert db.logs(stuck)[-1]["source"] == "reconcile" and not db.logs(stuck)[-1]["success"]
@@ -333,7 +335,7 @@ def test_reconcile_waits_for_a_concurrent_purge_and_never_resurrects(db):
         conn.execute("set search_path = auth")
         ids = [str(uuid.uuid4()) for _ in range(4)]
         for uid in ids:
-            db.auth._insert(conn, id=uid, is_anonymous=True)
+            Transaction(conn).insert_user(id=uid, is_anonymous=True)
     purge = psycopg.connect(db.url("supabase_auth_admin"))
     purge.execute("delete from users where id = any(%s::uuid[])", (ids[:2],))  # not committed yet
     result = []

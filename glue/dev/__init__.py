@@ -41,7 +41,7 @@ def _add_demo_users(auth: supabase_standin.AuthServer, url: str) -> str:
         known = dict(conn.execute("select email, id::text from auth.users where email is not null").fetchall())
     for email, data in DEMO_USERS:
         if email not in known:
-            known[email] = auth.email_signup(email, data, sign_in=True)
+            known[email] = auth.email_signup(email, data)
     return known[DEMO_USERS[0][0]]
 
 
