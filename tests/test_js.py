@@ -123,7 +123,15 @@ def test_dev_serves_the_console_and_serve_does_not(db, dev_server):
 
 def test_console_api_refuses_bad_input_and_changes_nothing(dev_server):
     before = request_json(f"{dev_server.url}/console/api/state")[2]["users"]
-    for body in ({}, {"email": "not-an-email"}, {"email": 5}, {"email": "a@example.com", "full_name": "x" * 201}):
+    for body in (
+        {},
+        {"email": "not-an-email"},
+        {"email": 5},
+        {"email": "a@example.com", "full_name": "x" * 201},
+        {"kind": "nope", "email": "a@example.com"},
+        {"kind": "phone", "phone": "12"},
+        {"kind": "google"},
+    ):
         status, _, reply = request_json(f"{dev_server.url}/console/api/users", "POST", body)
         assert status == 400 and reply["code"] == "invalid_body", (body, reply)
     status, _, reply = request_json(
@@ -131,10 +139,65 @@ def test_console_api_refuses_bad_input_and_changes_nothing(dev_server):
     )
     assert status == 422 and reply["code"] == "user_already_exists"
     unknown = "00000000-0000-0000-0000-000000000000"
-    for path in (f"/users/{unknown}/sign-in", f"/users/{unknown}/drift", "/users/not-a-uuid/sign-in"):
+    for path in (
+        f"/users/{unknown}/sign-in",
+        f"/users/{unknown}/drift",
+        "/users/not-a-uuid/sign-in",
+        f"/users/{unknown}/auth/refresh",
+    ):
         assert request_json(f"{dev_server.url}/console/api{path}", "POST", {})[0] == 404, path
     assert request_json(f"{dev_server.url}/console/api/state?user=nope")[0] == 400
     assert request_json(f"{dev_server.url}/console/api/state")[2]["users"] == before
+
+
+def test_console_drives_auths_flows(dev_server):
+    def post(path, body=None):
+        return request_json(f"{dev_server.url}/console/api{path}", "POST", body or {})
+
+    def shown(user_id):
+        return request_json(f"{dev_server.url}/console/api/state?user={user_id}")[2]["selected"]
+
+    signups = {
+        "email_unconfirmed": {"email": "waiting@flows.example"},
+        "phone": {"phone": "+14155550199", "full_name": "Phoebe"},
+        "anonymous": {},
+        "google": {"email": "g@flows.example", "full_name": "Gee"},
+    }
+    ids = {}
+    for kind, body in signups.items():
+        status, _, reply = post("/users", {"kind": kind, **body})
+        assert status == 201, (kind, reply)
+        ids[kind] = reply["id"]
+    assert shown(ids["phone"])["user"]["phone_number"] == "+14155550199"
+    assert shown(ids["google"])["user"]["full_name"] == "Gee"
+
+    waiting = ids["email_unconfirmed"]
+    assert post(f"/users/{waiting}/auth/refresh")[0] == 409  # no session yet
+    assert post(f"/users/{waiting}/auth/confirm-email-change")[0] == 409  # no change asked for
+    assert post(f"/users/{waiting}/auth/confirm-email")[0] == 200
+    assert shown(waiting)["user"]["email_confirmed_at"] is not None
+    assert post(f"/users/{waiting}/auth/confirm-email")[0] == 409  # confirmed already
+    logged = len(shown(waiting)["sync_log"])
+    assert post(f"/users/{waiting}/auth/refresh")[0] == 200
+    assert len(shown(waiting)["sync_log"]) == logged  # a refresh changes nothing we mirror
+
+    assert post(f"/users/{ids['google']}/auth/oauth-login", {"full_name": "Gee Whiz"})[0] == 200
+    assert shown(ids["google"])["user"]["full_name"] == "Gee Whiz"
+    assert post(f"/users/{waiting}/auth/oauth-login")[0] == 409  # not a Google user
+
+    anonymous = ids["anonymous"]
+    assert post(f"/users/{anonymous}/auth/request-email-change", {"email": "no-longer-anon@flows.example"})[0] == 200
+    assert post(f"/users/{anonymous}/auth/confirm-email-change")[0] == 200
+    assert shown(anonymous)["user"]["email"] == "no-longer-anon@flows.example"
+
+    for flow in ("ban", "logout", "soft-delete"):
+        assert post(f"/users/{ids['phone']}/auth/{flow}")[0] == 200, flow
+    listed = [u["id"] for u in request_json(f"{dev_server.url}/console/api/state")[2]["users"]]
+    assert ids["phone"] not in listed and waiting in listed
+    assert post(f"/users/{ids['phone']}/auth/ban")[0] == 404  # deleted
+    assert post(f"/users/{anonymous}/auth/hard-delete")[0] == 200
+    assert post(f"/users/{anonymous}/auth/nonsense")[0] == 404
+    assert request_json(f"{dev_server.url}/console/api/state")[2]["drift"] == []
 
 
 def test_console_refuses_what_another_site_could_send(dev_server):

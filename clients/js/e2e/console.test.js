@@ -1,6 +1,6 @@
 // The dev console in headless Chromium (Debian's, driven by playwright-core): sign a user up, sign
 // in, edit the profile through the JS client, see the change and its sync log row, make drift and
-// reconcile it. NURA_API_URL names a running `nura-users dev`; the screenshots go to
+// reconcile it, then change the email, refresh the token and delete the user by Auth's flows. NURA_API_URL names a running `nura-users dev`; the screenshots go to
 // NURA_SCREENSHOT_DIR (default e2e/screenshots).
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
@@ -36,7 +36,7 @@ test('sign up, sign in, edit the profile, see it and its log row; drift, then re
 
   const email = `e2e-${randomUUID().slice(0, 8)}@example.com`;
   const signup = page.locator('#signup');
-  await signup.getByLabel('Email').fill(email);
+  await signup.getByLabel('Email', { exact: true }).fill(email);
   await signup.getByLabel('Full name').fill('Edna End-to-End');
   await signup.getByRole('button', { name: 'Sign up' }).click();
   await page.getByText(`Signed up ${email}`).waitFor();
@@ -68,6 +68,21 @@ test('sign up, sign in, edit the profile, see it and its log row; drift, then re
   await page.locator('#drift').getByText('None').waitFor(); // nobody's drift is left
   await page.locator('#log-rows tr', { hasText: 'reconcile' }).first().waitFor();
   await page.screenshot({ path: join(SHOTS, 'console-reconciled.png'), fullPage: true });
+
+  // Auth's flows, from the buttons: an email change lands at its confirmation
+  const newEmail = `changed-${email}`;
+  await page.locator('#email-change-form').getByLabel('New email').fill(newEmail);
+  await page.getByRole('button', { name: 'Ask to change the email' }).click();
+  await page.getByText('the email change asked for').waitFor();
+  await page.getByRole('button', { name: "Follow the change's links" }).click();
+  await profile.getByText(newEmail).waitFor();
+  await page.getByRole('button', { name: 'Refresh the token' }).click();
+  await page.getByText('the refresh-token grant').waitFor();
+  const listed = page.getByRole('button', { name: `Sign in as ${newEmail}` });
+  await listed.waitFor();
+  await page.getByRole('button', { name: 'Delete', exact: true }).click();
+  await page.locator('#signed-in').getByText('Nobody').waitFor();
+  await listed.waitFor({ state: 'detached' });
 
   assert.deepEqual(failures, []);
 });

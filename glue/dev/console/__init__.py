@@ -95,9 +95,10 @@ def _json(conn: psycopg.Connection, query: str, params: tuple = ()) -> list[dict
 def _auth_user(conn: psycopg.Connection, user_id: UUID) -> dict:
     rows = _json(
         conn,
-        "select id, email, phone, raw_user_meta_data as user_metadata,"
-        " raw_app_meta_data as app_metadata, created_at, last_sign_in_at, email_confirmed_at"
-        " from auth.users where id = %s and deleted_at is null",
+        "select id, email, phone, raw_user_meta_data as user_metadata, raw_app_meta_data as app_metadata,"
+        " created_at, last_sign_in_at, email_confirmed_at, phone_confirmed_at, nullif(email_change, '') as"
+        " email_change, exists (select from auth.sessions s where s.user_id = u.id) as has_session"
+        " from auth.users u where id = %s and deleted_at is null",
         (user_id,),
     )
     if not rows:
@@ -129,21 +130,101 @@ def client(name: str):
     return send_from_directory(client_dir(), name, mimetype="text/javascript")
 
 
-@bp.post("/console/api/users")
-def sign_up():
-    """Signs a user up as Supabase Auth does for an email signup with autoconfirm."""
-    body = json_object()
+SIGNUPS = ("email", "email_unconfirmed", "phone", "anonymous", "google")
+
+
+def _email(body: dict) -> str:
     email = _text_field(body, "email", limit=254, required=True).lower()
     if not EMAIL.fullmatch(email):
         raise ApiError.of("invalid_body", "email must look like name@example.com")
+    return email
+
+
+def _conflict(message: str) -> ApiError:
+    return ApiError(409, "conflict", message)
+
+
+@bp.post("/console/api/users")
+def sign_up():
+    """Signs a user up as Supabase Auth does for `kind`: an email signup confirmed at once (then
+    its session) or waiting for its link, a phone signup confirmed at once, an anonymous
+    sign-in, or a first Google sign-in."""
+    body = json_object()
+    kind = body.get("kind", "email")
+    if kind not in SIGNUPS:
+        raise ApiError.of("invalid_body", f"kind must be one of {', '.join(SIGNUPS)}")
     full_name = _text_field(body, "full_name", limit=200)
+    data = {"full_name": full_name} if full_name else {}
+    auth = _auth()
     try:
-        user_id = _auth().email_signup(email, {"full_name": full_name} if full_name else {})
+        if kind == "phone":
+            phone = (_text_field(body, "phone", limit=16, required=True) or "").removeprefix("+")
+            if not re.fullmatch(r"[1-9][0-9]{7,14}", phone):
+                raise ApiError.of("invalid_body", "phone must be a number in E.164, like +14155550123")
+            user_id = auth.phone_signup(phone, data)
+        elif kind == "anonymous":
+            user_id = auth.anonymous_sign_in(data)
+        elif kind == "google":
+            claims = {"email": _email(body), "email_verified": True, **({"name": full_name} if full_name else {})}
+            user_id = auth.oauth_signup("google", claims)
+        else:
+            user_id = auth.email_signup(_email(body), data, autoconfirm=kind == "email")
     except psycopg.errors.UniqueViolation:  # what GoTrue answers, with its code
-        raise ApiError(
-            422, "user_already_exists", "a user with this email address has already been registered"
-        ) from None
+        raise ApiError(422, "user_already_exists", "a user with this email address or phone is registered") from None
     return {"success": True, "id": user_id}, 201
+
+
+def _flow(auth: AuthServer, user: dict, action: str, body: dict) -> None:
+    """One of Auth's flows on an existing user, refused (409) where Auth would refuse it."""
+    user_id = str(user["id"])
+    if action == "refresh":
+        if not user["has_session"]:
+            raise _conflict("the user has no session: sign in first")
+        auth.refresh(user_id)
+    elif action == "logout":
+        auth.logout(user_id)
+    elif action == "confirm-email":
+        if user["email"] is None or user["email_confirmed_at"] is not None:
+            raise _conflict("the user has no email waiting for its confirmation")
+        auth.confirm_email(user_id)
+    elif action == "verify-phone":
+        if user["phone"] is None or user["phone_confirmed_at"] is not None:
+            raise _conflict("the user has no phone waiting for its code")
+        auth.verify_phone(user_id)
+    elif action == "oauth-login":
+        if (user["app_metadata"] or {}).get("provider") != "google":
+            raise _conflict("the user did not sign up with Google")
+        full_name = _text_field(body, "full_name", limit=200)
+        metadata = user["user_metadata"] or {}
+        stored = {k: metadata[k] for k in ("email", "name") if k in metadata}
+        auth.oauth_login(user_id, {**stored, **({"name": full_name} if full_name else {})})
+    elif action == "request-email-change":
+        auth.request_email_change(user_id, _email(body))
+    elif action == "confirm-email-change":
+        if not user["email_change"]:
+            raise _conflict("the user asked for no email change")
+        auth.confirm_email_change(user_id)
+    elif action == "ban":
+        auth.ban(user_id)
+    elif action == "soft-delete":
+        auth.soft_delete(user_id)
+    elif action == "hard-delete":
+        auth.hard_delete(user_id)
+    else:
+        raise ApiError.of("not_found", f"no such flow: {action}")
+
+
+@bp.post("/console/api/users/<uuid:user_id>/auth/<action>")
+def auth_flow(user_id: UUID, action: str):
+    """Runs one of Supabase Auth's flows on the user, as Auth writes it."""
+    body = json_object()
+    with _connect() as conn:
+        user = _auth_user(conn, user_id)
+    try:
+        _flow(_auth(), user, action, body)
+    except psycopg.errors.UniqueViolation:
+        raise ApiError(422, "email_exists", "a user with this email address is registered") from None
+    return {"success": True}
 
 
 @bp.post("/console/api/users/<uuid:user_id>/sign-in")
@@ -228,7 +309,7 @@ def state():
     with _connect() as conn:
         users = _json(
             conn,
-            "select a.id, a.email, u.full_name, u.display_name, a.last_sign_in_at,"
+            "select a.id, a.email, a.phone, a.is_anonymous, u.full_name, u.display_name, a.last_sign_in_at,"
             " u.id is not null as synced from auth.users a left join public.users u on u.id = a.id"
             " where a.deleted_at is null order by a.created_at, a.id",
         )

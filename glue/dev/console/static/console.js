@@ -45,7 +45,7 @@ function fieldsOf(form) {
 
 async function signIn(user) {
   ({ session } = await consoleApi('POST', `/users/${user.id}/sign-in`));
-  $('signed-in').textContent = `${user.email}, with a session whose access token expires ${new Date(session.expires_at * 1000).toLocaleTimeString()}.`;
+  $('signed-in').textContent = `${nameOf(user)}, with a session whose access token expires ${new Date(session.expires_at * 1000).toLocaleTimeString()}.`;
   $('signed-in-panels').hidden = false;
   seenLogId = 0;
   await client.sync({ id: session.user.id });
@@ -97,6 +97,37 @@ async function authChange(event) {
   await refresh();
 }
 
+const FLOW_SAID = {
+  'oauth-login': 'a returning Google login: metadata rewritten whole, then the session',
+  'request-email-change': 'the email change asked for: email stays until its links are followed',
+  'confirm-email-change': 'the email change confirmed',
+  refresh: 'the refresh-token grant: last_sign_in_at rewritten unchanged, nothing to sync',
+  'confirm-email': 'the email confirmed, and a session',
+  'verify-phone': 'the phone verified, and a session',
+  logout: 'signed out: sessions gone, auth.users untouched',
+  ban: 'banned: nothing mirrored changed',
+  'soft-delete': 'soft-deleted: the row is a tombstone',
+  'hard-delete': 'deleted: the row is a tombstone',
+};
+
+async function runFlow(flow, body) {
+  try {
+    await consoleApi('POST', `/users/${session.user.id}/auth/${flow}`, body);
+    say('auth-message', `Auth ran ${FLOW_SAID[flow] ?? flow}; the sync log shows what the trigger made of it`, true);
+    if (flow.endsWith('delete')) signOut();
+  } catch (error) {
+    say('auth-message', describe(error), false);
+  }
+  await refresh();
+  if (session) await showProfile().catch(() => {});
+}
+
+function signOut() {
+  session = null;
+  $('signed-in').textContent = 'Nobody: sign one of the users in.';
+  $('signed-in-panels').hidden = true;
+}
+
 async function makeDrift() {
   try {
     await consoleApi('POST', `/users/${session.user.id}/drift`);
@@ -110,8 +141,12 @@ async function makeDrift() {
 function renderUsers(users) {
   $('user-list').replaceChildren(...users.map((user) => element('li',
     { className: session?.user.id === user.id ? 'current' : '' },
-    element('span', { textContent: user.email ?? user.id }, element('small', { textContent: user.full_name ?? (user.synced ? '' : 'not synced') })),
-    element('button', { type: 'button', textContent: 'Sign in', ariaLabel: `Sign in as ${user.email}`, onclick: () => signIn(user).catch((e) => say('signup-message', describe(e), false)) }))));
+    element('span', { textContent: nameOf(user) }, element('small', { textContent: user.full_name ?? (user.synced ? '' : 'not synced') })),
+    element('button', { type: 'button', textContent: 'Sign in', ariaLabel: `Sign in as ${nameOf(user)}`, onclick: () => signIn(user).catch((e) => say('signup-message', describe(e), false)) }))));
+}
+
+function nameOf(user) {
+  return user.email ?? (user.phone ? `+${user.phone}` : `anonymous ${user.id.slice(0, 8)}`);
 }
 
 function renderLog(rows) {
@@ -153,9 +188,10 @@ async function refresh() {
 $('signup').addEventListener('submit', async (event) => {
   event.preventDefault();
   try {
-    const fields = fieldsOf(event.target);
+    const fields = Object.fromEntries(Object.entries(fieldsOf(event.target)).filter(([, v]) => v !== ''));
     await consoleApi('POST', '/users', fields);
-    say('signup-message', `Signed up ${fields.email}: the trigger made its public.users row`, true);
+    const who = fields.email ?? fields.phone ?? 'an anonymous user';
+    say('signup-message', `Signed up ${who} (${fields.kind}): the trigger made its public.users row`, true);
     event.target.reset();
   } catch (error) {
     say('signup-message', describe(error), false);
@@ -165,6 +201,13 @@ $('signup').addEventListener('submit', async (event) => {
 $('profile-form').addEventListener('submit', saveProfile);
 $('auth-form').addEventListener('submit', authChange);
 $('drift-button').addEventListener('click', makeDrift);
+for (const button of document.querySelectorAll('[data-flow]')) {
+  button.addEventListener('click', () => runFlow(button.dataset.flow, button.form ? fieldsOf(button.form) : {}));
+}
+$('email-change-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  runFlow('request-email-change', fieldsOf(event.target));
+});
 $('reconcile').addEventListener('click', async () => {
   try {
     const { repaired } = await consoleApi('POST', '/reconcile');
