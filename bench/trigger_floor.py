@@ -15,7 +15,7 @@ from sync_bench import ab_medians, pgbench, prepare
 from glue.dev.localpg import LocalPostgres
 from glue.resources import sql_dir
 
-FUNCTION = sql_dir("plpgsql") / "functions" / "nura.tg_auth_users__sync.sql"
+FUNCTION = sql_dir("plpgsql") / "sync" / "nura.tg_auth_users__sync.sql"
 HEADER = (
     "create or replace function nura.tg_auth_users__sync() returns trigger language plpgsql"
     " security definer set search_path = '' as $$ begin {} return null; end $$"
@@ -49,7 +49,9 @@ def main() -> None:
         for label, definition in VARIANTS.items():
             with psycopg.connect(pg.url("postgres", "synced")) as conn:
                 conn.execute(definition)
-            bare, synced = ab_medians(lambda db: pgbench(pg, db, "sign_in.sql", 1, seconds=args.seconds), args.rounds)
+            bare, synced = ab_medians(
+                lambda db: pgbench(pg, db, "sign_in.sql", 1, seconds=args.seconds)[0], args.rounds
+            )
             print(f"| {label} | {synced / bare:.2f}x |", flush=True)
     finally:
         pg.discard()

@@ -1,5 +1,5 @@
--- A whole Supabase Auth email signup with autoconfirm and first sign-in, as Auth writes it: one
--- transaction, an INSERT naming every column, then one UPDATE per change.
+-- The old stress flow: an INSERT and five UPDATEs of auth.users alone in one transaction, with
+-- the transaction's now() for every timestamp (not how Auth writes; kept to compare with the past).
 SELECT gen_random_uuid() AS uid \gset
 BEGIN;
 INSERT INTO users (instance_id, id, aud, role, email, encrypted_password, email_confirmed_at, invited_at, confirmation_token, confirmation_sent_at, recovery_token, recovery_sent_at, email_change_token_new, email_change, email_change_sent_at, last_sign_in_at, raw_app_meta_data, raw_user_meta_data, is_super_admin, created_at, updated_at, phone, phone_confirmed_at, phone_change, phone_change_token, phone_change_sent_at, email_change_token_current, email_change_confirm_status, banned_until, reauthentication_token, reauthentication_sent_at, is_sso_user, deleted_at, is_anonymous) VALUES ('00000000-0000-0000-0000-000000000000', :uid, 'authenticated', '', :uid || '@bench.example', '$2a$10$0123456789012345678901234567890123456789012345678901', NULL, NULL, '', NULL, '', NULL, '', '', NULL, NULL, '{"provider": "email", "providers": ["email"]}', '{"full_name": "Bench User"}', NULL, now(), now(), NULL, NULL, '', '', NULL, '', 0, NULL, '', NULL, false, NULL, false);

@@ -137,7 +137,7 @@ class Recorder:
         for txid, table, op, query, row, tx_now in rows:
             tx = txs.setdefault(txid, Transaction(now=tx_now))
             if table == "users":
-                tx.users.append(Statement(op, query.strip(), row))
+                tx.users.append(Statement(op, query.strip().rstrip(";"), row))
             elif _target(query) == table:  # not a cascade of a delete elsewhere
                 tx.other.add(f"{table} {op}")
         return list(txs.values())
