@@ -96,7 +96,7 @@ def test_a_failing_update_is_logged_and_repaired_by_reconcile(db):
     assert db.user(uid)["email"] == "changer@example.com"
     assert {p for _, p, _ in db.drift()} == {"stale", "failed"}
     stale = next(d for _, p, d in db.drift() if p == "stale")
-    assert stale == {"fields": ["email", "last_sign_in_at"]}  # the confirmation signs the user in too
+    assert stale == {"fields": ["email"]}  # the sign-in that the confirmation makes is synced on its own
     # A later successful partial sync (a sign-in) does not count as a repair of the failure.
     db.auth.sign_in(uid)
     assert {p for _, p, _ in db.drift()} == {"stale", "failed"}
@@ -386,10 +386,74 @@ def test_repairing_a_failed_sign_in_reverts_no_profile_edit_made_before_it(db):
         )
     db.auth.sign_in(uid)  # its sync fails; the sign-in changed no profile field
     assert {p for _, p, _ in db.drift()} == {"stale", "failed"}
+    assert [log["after_data"] for log in db.logs(uid) if not log["success"]] == [{"last_sign_in_at": None}]
     with db.connect() as conn:
         conn.execute("drop trigger refuse_sign_ins on public.users")
     assert db.one("select nura.reconcile()")[0] == 1
     user = db.user(uid)
     assert (user["full_name"], user["avatar_url"]) == ("My Own Name", None)
     assert user["last_sign_in_at"] == db.one("select last_sign_in_at from auth.users where id = %s", (uid,))[0]
+    assert db.drift() == []
+
+
+def _sign_in_syncs(conn: psycopg.Connection, uid: str) -> dict[str, int]:
+    """Opens a session for the user in this transaction, as Auth does, and says which syncs ran."""
+    Transaction(conn).session(uid)
+    conn.execute("set constraints all immediate")
+    return dict(
+        conn.execute(
+            "select funcname, calls from pg_stat_xact_user_functions"
+            " where schemaname = 'nura' and funcname in ('sync_sign_in', 'sync_auth_user')"
+        ).fetchall()
+    )
+
+
+def test_a_sign_in_takes_the_short_path_and_logs_what_the_general_one_would(db):
+    uid = db.auth.email_signup("quick@example.com", {"full_name": "Quick"})
+    before = db.user(uid)
+    with psycopg.connect(db.url("supabase_auth_admin")) as conn:
+        assert _sign_in_syncs(conn, uid) == {"sync_sign_in": 1}
+    after = db.user(uid)
+    assert after["last_sign_in_at"] > before["last_sign_in_at"] and after["updated_at"] > before["updated_at"]
+    assert {k: v for k, v in after.items() if k not in ("last_sign_in_at", "updated_at")} == {
+        k: v for k, v in before.items() if k not in ("last_sign_in_at", "updated_at")
+    }
+    log = db.logs(uid)[-1]
+    assert (log["sync_type"], log["source"], log["success"]) == ("update", "supabase_auth", True)
+    assert set(log["before_data"]) == set(log["after_data"]) == {"last_sign_in_at"}
+    with db.connect() as conn:  # the values as the general path renders them
+        conn.execute("set timezone = 'UTC'")
+        assert (log["before_data"], log["after_data"]) == conn.execute(
+            "select jsonb_build_object('last_sign_in_at', %s::timestamptz),"
+            " jsonb_build_object('last_sign_in_at', %s::timestamptz)",
+            (before["last_sign_in_at"], after["last_sign_in_at"]),
+        ).fetchone()
+    assert db.drift() == []
+
+
+@pytest.mark.parametrize(
+    ("setup", "expected_sync_type"),
+    [
+        ("delete from public.users where id = %s", "create"),  # the row is missing: the general path creates it
+        ("update public.users set origin = 'supabase_webhook' where id = %s", "update"),  # first synced by a webhook
+    ],
+)
+def test_a_sign_in_the_short_path_cannot_sync_takes_the_general_path(db, setup, expected_sync_type):
+    uid = db.auth.email_signup("around@example.com", {"full_name": "Around"})
+    with db.connect() as conn:
+        conn.execute(setup, (uid,))
+    with psycopg.connect(db.url("supabase_auth_admin")) as conn:
+        assert _sign_in_syncs(conn, uid) == {"sync_sign_in": 1, "sync_auth_user": 1}
+    user = db.user(uid)
+    assert (user["origin"], user["full_name"]) == ("supabase_auth", "Around")
+    assert db.logs(uid)[-1]["sync_type"] == expected_sync_type
+    assert db.drift() == []
+
+
+def test_two_sign_ins_in_one_transaction_leave_the_later(db):
+    uid = db.auth.email_signup("twice@example.com")
+    with psycopg.connect(db.url("supabase_auth_admin")) as conn:
+        Transaction(conn).session(uid)
+        Transaction(conn).session(uid)
+    assert db.user(uid)["last_sign_in_at"] == db.one("select last_sign_in_at from auth.users where id = %s", (uid,))[0]
     assert db.drift() == []

@@ -14,7 +14,7 @@ declare
     v_bulk_logs_after bigint;
     v_auth auth.users;
     v_version text;
-    v_unchanged boolean;
+    v_unchanged boolean;  -- no mirrored column changed but (perhaps) last_sign_in_at
 begin
     if tg_op = 'UPDATE' then
         -- The filter runs for every UPDATE Auth makes, outside the sync's isolation, so it must
@@ -28,7 +28,6 @@ begin
                 and old.phone is not distinct from new.phone
                 and old.email_confirmed_at is not distinct from new.email_confirmed_at
                 and old.phone_confirmed_at is not distinct from new.phone_confirmed_at
-                and old.last_sign_in_at is not distinct from new.last_sign_in_at
                 and old.deleted_at is not distinct from new.deleted_at
                 and old.created_at is not distinct from new.created_at
                 and old.is_anonymous is not distinct from new.is_anonymous
@@ -44,7 +43,14 @@ begin
             v_unchanged := false;
         end;
         if v_unchanged then
-            return null;  -- a role, token, ban or app-metadata write: nothing we mirror changed
+            if old.last_sign_in_at is not distinct from new.last_sign_in_at then
+                return null;  -- a role, token, ban, refresh or app-metadata write: nothing we mirror changed
+            end if;
+            -- A sign-in: its event writes its own value (a later sign-in in the transaction has a
+            -- later event), unless the general path must sync this user.
+            if nura.sync_sign_in(new.id, new.last_sign_in_at) then
+                return null;
+            end if;
         end if;
     end if;
     if tg_op = 'INSERT' then

@@ -1,0 +1,38 @@
+-- The sync of a sign-in, Auth's most frequent change: an UPDATE of auth.users whose only change
+-- to a mirrored column is last_sign_in_at. Two writes, what the general path would make of it:
+-- the user's last_sign_in_at and one log row. Returns false, having done nothing, when the user is
+-- not simply an account of Auth's in public.users (missing, deleted, a legacy person's row, first
+-- synced by a webhook): then the general path syncs the whole write. An error of its own is
+-- undone alone and logged, as nura.sync_auth_user does, so the sign-in goes through.
+create or replace function nura.sync_sign_in(p_user_id uuid, p_last_sign_in_at timestamptz)
+returns boolean
+language plpgsql
+set search_path = ''
+as $$
+declare
+    v_before timestamptz;
+begin
+    select u.last_sign_in_at into v_before
+      from public.users u
+     where u.id = p_user_id and u.deleted_at is null and u.origin = 'supabase_auth'
+       for update;
+    if not found then
+        return false;
+    end if;
+    if v_before is distinct from p_last_sign_in_at then
+        update public.users u set last_sign_in_at = p_last_sign_in_at, updated_at = now() where u.id = p_user_id;
+        insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
+        values (p_user_id, 'update', 'supabase_auth', jsonb_build_object('last_sign_in_at', v_before),
+                jsonb_build_object('last_sign_in_at', p_last_sign_in_at), true);
+    end if;
+    return true;
+exception when others then
+    if nura.is_server_failure(sqlstate) then
+        raise;
+    end if;
+    perform nura.log_sync_failure(p_user_id, 'update', 'supabase_auth', sqlstate, sqlerrm, '{"last_sign_in_at": null}');
+    return true;
+end
+$$;
+comment on function nura.sync_sign_in(uuid, timestamptz) is 'Syncs an auth write that changed only last_sign_in_at; false when the general path must.';
+revoke all on function nura.sync_sign_in(uuid, timestamptz) from public;
