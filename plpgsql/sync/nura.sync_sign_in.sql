@@ -1,30 +1,39 @@
 -- The sync of a sign-in, Auth's most frequent change: an UPDATE of auth.users whose only change
--- to a mirrored column is last_sign_in_at. Two writes, what the general path would make of it:
--- the user's last_sign_in_at and one log row. Returns false, having done nothing, when the user is
--- not simply an account of Auth's in public.users (missing, deleted, a legacy person's row, first
--- synced by a webhook): then the general path syncs the whole write. An error of its own is
--- undone alone and logged, as nura.sync_auth_user does, so the sign-in goes through.
-create or replace function nura.sync_sign_in(p_user_id uuid, p_last_sign_in_at timestamptz)
+-- to a mirrored column is last_sign_in_at (from p_before to p_after). Two writes, what the
+-- general path would make of it: the user's last_sign_in_at and one log row. Returns false,
+-- having done nothing, when the user is not simply an account of Auth's in public.users
+-- (missing, deleted, a legacy person's row, first synced by a webhook): then the general path
+-- syncs the whole write. An error of its own is undone alone and logged, as
+-- nura.sync_auth_user does, so the sign-in goes through.
+create or replace function nura.sync_sign_in(p_user_id uuid, p_before timestamptz, p_after timestamptz)
 returns boolean
 language plpgsql
 set search_path = ''
 as $$
 declare
-    v_before timestamptz;
+    v_before timestamptz := p_before;
 begin
-    select u.last_sign_in_at into v_before
-      from public.users u
+    -- Mostly public.users holds what Auth held: one UPDATE, its condition checked on the row's
+    -- latest version, so the value it replaced is known without a lock of its own.
+    update public.users u set last_sign_in_at = p_after, updated_at = now()
      where u.id = p_user_id and u.deleted_at is null and u.origin = 'supabase_auth'
-       for update;
+       and u.last_sign_in_at is not distinct from p_before;
     if not found then
-        return false;
+        select u.last_sign_in_at into v_before
+          from public.users u
+         where u.id = p_user_id and u.deleted_at is null and u.origin = 'supabase_auth'
+           for update;
+        if not found then
+            return false;
+        end if;
+        if v_before is not distinct from p_after then
+            return true;
+        end if;
+        update public.users u set last_sign_in_at = p_after, updated_at = now() where u.id = p_user_id;
     end if;
-    if v_before is distinct from p_last_sign_in_at then
-        update public.users u set last_sign_in_at = p_last_sign_in_at, updated_at = now() where u.id = p_user_id;
-        insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
-        values (p_user_id, 'update', 'supabase_auth', jsonb_build_object('last_sign_in_at', v_before),
-                jsonb_build_object('last_sign_in_at', p_last_sign_in_at), true);
-    end if;
+    insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
+    values (p_user_id, 'update', 'supabase_auth', jsonb_build_object('last_sign_in_at', v_before),
+            jsonb_build_object('last_sign_in_at', p_after), true);
     return true;
 exception when others then
     if nura.is_server_failure(sqlstate) then
@@ -34,5 +43,5 @@ exception when others then
     return true;
 end
 $$;
-comment on function nura.sync_sign_in(uuid, timestamptz) is 'Syncs an auth write that changed only last_sign_in_at; false when the general path must.';
-revoke all on function nura.sync_sign_in(uuid, timestamptz) from public;
+comment on function nura.sync_sign_in(uuid, timestamptz, timestamptz) is 'Syncs an auth write that changed only last_sign_in_at; false when the general path must.';
+revoke all on function nura.sync_sign_in(uuid, timestamptz, timestamptz) from public;

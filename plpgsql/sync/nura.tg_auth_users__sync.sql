@@ -48,7 +48,7 @@ begin
             end if;
             -- A sign-in: its event writes its own value (a later sign-in in the transaction has a
             -- later event), unless the general path must sync this user.
-            if nura.sync_sign_in(new.id, new.last_sign_in_at) then
+            if nura.sync_sign_in(new.id, old.last_sign_in_at, new.last_sign_in_at) then
                 return null;
             end if;
         end if;
