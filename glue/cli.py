@@ -79,6 +79,32 @@ def _reconcile(args) -> int:
     return 0
 
 
+PRUNE_BATCH = 10_000
+
+
+def _prune(args) -> int:
+    with psycopg.connect(migrate_database_url(), autocommit=True) as conn:
+        before = conn.execute("select now() - make_interval(days => %s)", (args.older_than,)).fetchone()[0]
+        if not args.yes:
+            old = conn.execute("select count(*) from public.user_sync_logs where created_at < %s", (before,)).fetchone()
+            raise OperatorError(
+                f"{old[0]} sync-log row(s) are older than {args.older_than} days (the rows a repair still needs "
+                "are kept); pass --yes to delete them"
+            )
+        after, pruned = 0, 0
+        while after is not None:  # one short transaction per batch; a run cut short carries on
+            after, deleted = conn.execute(
+                "select last_id, deleted from nura.prune_sync_logs(%s, %s, %s)", (before, after, PRUNE_BATCH)
+            ).fetchone()
+            pruned += deleted
+            if sys.stderr.isatty():
+                print(f"\rpruned {pruned} row(s)...", end="", file=sys.stderr, flush=True)
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(f"pruned {pruned} sync-log row(s) older than {args.older_than} days")
+    return 0
+
+
 def _legacy_import(args) -> int:
     def progress(done: int, batches: int, counts: dict) -> None:
         print(
@@ -158,6 +184,10 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("status", help="migrations, triggers, drift, sync success").set_defaults(run=_status)
     commands.add_parser("check", help="the drift report; exit 1 on drift").set_defaults(run=_check)
     commands.add_parser("reconcile", help="repair drift").set_defaults(run=_reconcile)
+    p = commands.add_parser("prune", help="delete old sync-log rows, keeping what a repair needs")
+    p.add_argument("--older-than", type=_positive, required=True, metavar="DAYS", help="delete rows older than this")
+    p.add_argument("--yes", action="store_true", help="delete them (without it: say how many there are)")
+    p.set_defaults(run=_prune)
     legacy = commands.add_parser("legacy", help="move chat_users, voice_users and custom_users in")
     legacy_commands = legacy.add_subparsers(dest="legacy_command", required=True, parser_class=_Parser)
     p = legacy_commands.add_parser("import", help="import the legacy tables, in batches, resumable")

@@ -206,6 +206,21 @@ CREATE TABLE nura.service_types (
 
 COMMENT ON TABLE nura.service_types IS 'The services a user can have a profile for; registering one is an INSERT here.';
 --
+-- Name: sync_log_pruned; Type: TABLE; Schema: nura; Owner: -
+--
+
+CREATE TABLE nura.sync_log_pruned (
+    source text NOT NULL,
+    success boolean NOT NULL,
+    pruned bigint NOT NULL,
+    CONSTRAINT sync_log_pruned_pruned_check CHECK ((pruned >= 0))
+);
+--
+-- Name: TABLE sync_log_pruned; Type: COMMENT; Schema: nura; Owner: -
+--
+
+COMMENT ON TABLE nura.sync_log_pruned IS 'Sync-log rows nura-users prune deleted, by source and outcome.';
+--
 -- Name: user_sync_logs; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -308,6 +323,12 @@ ALTER TABLE ONLY nura.legacy_user_map
 
 ALTER TABLE ONLY nura.service_types
     ADD CONSTRAINT service_types_pkey PRIMARY KEY (service_type);
+--
+-- Name: sync_log_pruned sync_log_pruned_pkey; Type: CONSTRAINT; Schema: nura; Owner: -
+--
+
+ALTER TABLE ONLY nura.sync_log_pruned
+    ADD CONSTRAINT sync_log_pruned_pkey PRIMARY KEY (source, success);
 --
 -- Name: user_service_profiles user_service_profiles_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --

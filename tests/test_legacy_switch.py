@@ -483,7 +483,13 @@ def test_rolling_back_the_switch_migration_alone_then_migrating_again(moved, run
         run(db, "legacy", "switch", "--table", "voice_users")[1]
         == "voice_users: switched: a view over the normalized users; the table is kept as public.legacy_voice_users\n"
     )
-    for migration in ("0007.legacy-primary-keys", "0006.legacy-adoption", "0005.erasure", "0004.legacy-switch"):
+    for migration in (
+        "0008.sync-log-retention",
+        "0007.legacy-primary-keys",
+        "0006.legacy-adoption",
+        "0005.erasure",
+        "0004.legacy-switch",
+    ):
         assert run(db, "rollback", "--yes")[:2] == (0, f"rolled back: {migration}\n")
     assert db.one("select relkind from pg_class where oid = 'public.voice_users'::regclass")[0] == "r"
     assert cli.main(["migrate"]) == 0

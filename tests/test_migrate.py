@@ -161,6 +161,8 @@ def test_rollback_refuses_to_drop_rows_then_removes_everything(db, run):
     uid = db.auth.email_signup("keep@example.com")
     with db.connect() as conn:
         conn.execute("insert into nura.legacy_user_map values ('chat_users', %s, %s, 'digest')", (uid, uid))
+    assert run(db, "rollback")[:2] == (0, "rolled back: 0008.sync-log-retention\n")
+    assert run(db, "status")[0] == 0  # the sync's counts read the newer table guarded
     assert run(db, "rollback")[:2] == (0, "rolled back: 0007.legacy-primary-keys\n")
     assert run(db, "rollback")[:2] == (0, "rolled back: 0006.legacy-adoption\n")
     assert run(db, "check")[0] == 0  # what this release reads of the newer tables is guarded

@@ -1,14 +1,24 @@
--- How the sync is doing, one row per source of changes.
+-- How the sync is doing, one row per source of changes. The rows `nura-users prune` deleted are
+-- still counted, so the totals never go down.
 create or replace view nura.sync_metrics as
-select source,
-       count(*) as total,
-       count(*) filter (where success) as succeeded,
-       count(*) filter (where not success) as failed,
-       round(count(*) filter (where success)::numeric / count(*), 4) as success_rate,
-       max(created_at) filter (where success) as last_success_at,
-       max(created_at) filter (where not success) as last_failure_at
-from public.user_sync_logs
-group by source;
+select e.source,
+       sum(e.succeeded + e.failed)::bigint as total,
+       sum(e.succeeded)::bigint as succeeded,
+       sum(e.failed)::bigint as failed,
+       round(sum(e.succeeded) / sum(e.succeeded + e.failed), 4) as success_rate,
+       max(e.last_success_at) as last_success_at,
+       max(e.last_failure_at) as last_failure_at
+from (
+    select l.source, count(*) filter (where l.success) as succeeded, count(*) filter (where not l.success) as failed,
+           max(l.created_at) filter (where l.success) as last_success_at,
+           max(l.created_at) filter (where not l.success) as last_failure_at
+    from public.user_sync_logs l
+    group by l.source
+    union all
+    select p.source, p.succeeded, p.failed, null, null
+    from nura.pruned_sync_counts() p
+) e
+group by e.source;
 comment on view nura.sync_metrics is 'Sync outcomes per source: totals, success rate, last success and failure.';
 revoke all on nura.sync_metrics from public;
 grant select on nura.sync_metrics to nura_service, service_role;

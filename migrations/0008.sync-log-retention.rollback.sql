@@ -1,0 +1,1 @@
+drop table nura.sync_log_pruned;
