@@ -13,7 +13,7 @@ import pytest
 from psycopg import sql
 from psycopg.types.json import Jsonb
 
-from glue.dev.supabase_standin import Transaction
+from glue.dev.supabase_standin import Transaction, clock
 
 
 @pytest.mark.parametrize(
@@ -456,4 +456,18 @@ def test_two_sign_ins_in_one_transaction_leave_the_later(db):
         Transaction(conn).session(uid)
         Transaction(conn).session(uid)
     assert db.user(uid)["last_sign_in_at"] == db.one("select last_sign_in_at from auth.users where id = %s", (uid,))[0]
+    assert db.drift() == []
+
+
+def test_a_sign_in_after_the_general_path_synced_a_later_value_changes_nothing_back(db):
+    uid = db.auth.email_signup("order@example.com")
+    logged = len(db.logs(uid))
+    with psycopg.connect(db.url("supabase_auth_admin")) as conn:
+        auth = Transaction(conn)
+        auth.update_user(uid, email="order2@example.com")  # the general path: the row at commit
+        auth.update_user(uid, last_sign_in_at=clock())  # a sign-in, A to B
+        auth.update_user(uid, email="order3@example.com", last_sign_in_at=clock())  # B to C with the email
+    final = db.one("select email, last_sign_in_at from auth.users where id = %s", (uid,))
+    assert (db.user(uid)["email"], db.user(uid)["last_sign_in_at"]) == final == ("order3@example.com", final[1])
+    assert [sorted(log["after_data"]) for log in db.logs(uid)[logged:]] == [["email", "last_sign_in_at"]]
     assert db.drift() == []
