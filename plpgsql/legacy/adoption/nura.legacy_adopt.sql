@@ -7,6 +7,9 @@
 -- recorded meanwhile as blocked; so no cycle of waits can include Auth's transaction. The
 -- adoption lock (shared; a batch holds it exclusively only for its last step) makes a batch and
 -- an account see each other, and a second look after it finds people a batch committed meanwhile.
+-- Held to commit, the lock also keeps any batch from committing people meanwhile: so one account
+-- as it is, once looked for, is not looked for again in the same transaction (a signup's sync asks
+-- twice: as it creates the row, and as the write that confirmed the address).
 create or replace function nura.legacy_adopt(p_auth auth.users[], p_source text)
 returns uuid[]
 language plpgsql
@@ -15,10 +18,15 @@ as $$
 declare
     v_renamed uuid[] := '{}'::uuid[];
     v_locked uuid[] := '{}'::uuid[];
+    -- what decides whom one account adopts
+    v_looked_for text := case when cardinality(p_auth) = 1 then concat_ws(' ', p_auth[1].id,
+        nura.normalized_email(p_auth[1].email), p_auth[1].email_confirmed_at is not null, p_auth[1].is_sso_user,
+        coalesce(p_auth[1].is_anonymous, false), p_auth[1].deleted_at is null) end;
     c record;
 begin
     if current_setting('nura.in_legacy_batch', true) = 'on'  -- the batch adopts its own people
-       or not exists (select from unnest(p_auth) n where n.email is not null and n.email_confirmed_at is not null) then
+       or not exists (select from unnest(p_auth) n where n.email is not null and n.email_confirmed_at is not null)
+       or v_looked_for = current_setting('nura.legacy_looked_for', true) then
         return v_renamed;
     end if;
     for pass in 1..2 loop
@@ -47,6 +55,9 @@ begin
             v_renamed := v_renamed || c.account;
         end if;
     end loop;
+    if v_looked_for is not null then
+        perform set_config('nura.legacy_looked_for', v_looked_for, true);
+    end if;
     return v_renamed;
 end
 $$;
