@@ -83,25 +83,24 @@ PRUNE_BATCH = 10_000
 
 
 def _prune(args) -> int:
+    done = 0
     with psycopg.connect(migrate_database_url(), autocommit=True) as conn:
         before = conn.execute("select now() - make_interval(days => %s)", (args.older_than,)).fetchone()[0]
-        if not args.yes:
-            old = conn.execute("select count(*) from public.user_sync_logs where created_at < %s", (before,)).fetchone()
-            raise OperatorError(
-                f"{old[0]} sync-log row(s) are older than {args.older_than} days (the rows a repair still needs "
-                "are kept); pass --yes to delete them"
-            )
-        after, pruned = 0, 0
+        after = 0
         while after is not None:  # one short transaction per batch; a run cut short carries on
-            after, deleted = conn.execute(
-                "select last_id, deleted from nura.prune_sync_logs(%s, %s, %s)", (before, after, PRUNE_BATCH)
+            after, rows = conn.execute(
+                "select last_id, pruned from nura.prune_sync_logs(%s, %s, %s, %s)",
+                (before, after, PRUNE_BATCH, args.yes),
             ).fetchone()
-            pruned += deleted
+            done += rows
             if sys.stderr.isatty():
-                print(f"\rpruned {pruned} row(s)...", end="", file=sys.stderr, flush=True)
+                print(f"\r{'pruned' if args.yes else 'counted'} {done} row(s)...", end="", file=sys.stderr, flush=True)
     if sys.stderr.isatty():
         print(file=sys.stderr)
-    print(f"pruned {pruned} sync-log row(s) older than {args.older_than} days")
+    if args.yes:
+        print(f"pruned {done} sync-log row(s) older than {args.older_than} days")
+    else:
+        print(f"{done} sync-log row(s) older than {args.older_than} days would be pruned; pass --yes to prune them")
     return 0
 
 
@@ -185,7 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("check", help="the drift report; exit 1 on drift").set_defaults(run=_check)
     commands.add_parser("reconcile", help="repair drift").set_defaults(run=_reconcile)
     p = commands.add_parser("prune", help="delete old sync-log rows, keeping what a repair needs")
-    p.add_argument("--older-than", type=_positive, required=True, metavar="DAYS", help="delete rows older than this")
+    p.add_argument("--older-than", type=_days, required=True, metavar="DAYS", help="delete rows older than this")
     p.add_argument("--yes", action="store_true", help="delete them (without it: say how many there are)")
     p.set_defaults(run=_prune)
     legacy = commands.add_parser("legacy", help="move chat_users, voice_users and custom_users in")
@@ -224,6 +223,12 @@ def build_parser() -> argparse.ArgumentParser:
 def _positive(text: str) -> int:
     if not text.isdigit() or int(text) < 1:
         raise argparse.ArgumentTypeError(f"not a positive number: {text!r}")
+    return int(text)
+
+
+def _days(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 36_500:
+        raise argparse.ArgumentTypeError(f"not a number of days from 1 to 36500: {text!r}")
     return int(text)
 
 

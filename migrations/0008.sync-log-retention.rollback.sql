@@ -1,1 +1,1 @@
-drop table nura.sync_log_pruned;
+drop table nura.sync_log_removed;

@@ -206,20 +206,34 @@ CREATE TABLE nura.service_types (
 
 COMMENT ON TABLE nura.service_types IS 'The services a user can have a profile for; registering one is an INSERT here.';
 --
--- Name: sync_log_pruned; Type: TABLE; Schema: nura; Owner: -
+-- Name: sync_log_removed; Type: TABLE; Schema: nura; Owner: -
 --
 
-CREATE TABLE nura.sync_log_pruned (
+CREATE TABLE nura.sync_log_removed (
+    id bigint NOT NULL,
     source text NOT NULL,
     success boolean NOT NULL,
-    pruned bigint NOT NULL,
-    CONSTRAINT sync_log_pruned_pruned_check CHECK ((pruned >= 0))
+    removed bigint NOT NULL,
+    last_at timestamp with time zone NOT NULL,
+    CONSTRAINT sync_log_removed_removed_check CHECK ((removed > 0))
 );
 --
--- Name: TABLE sync_log_pruned; Type: COMMENT; Schema: nura; Owner: -
+-- Name: TABLE sync_log_removed; Type: COMMENT; Schema: nura; Owner: -
 --
 
-COMMENT ON TABLE nura.sync_log_pruned IS 'Sync-log rows nura-users prune deleted, by source and outcome.';
+COMMENT ON TABLE nura.sync_log_removed IS 'Sync-log rows deleted (pruned or erased), by source and outcome.';
+--
+-- Name: sync_log_removed_id_seq; Type: SEQUENCE; Schema: nura; Owner: -
+--
+
+ALTER TABLE nura.sync_log_removed ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME nura.sync_log_removed_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
 --
 -- Name: user_sync_logs; Type: TABLE; Schema: public; Owner: -
 --
@@ -324,11 +338,11 @@ ALTER TABLE ONLY nura.legacy_user_map
 ALTER TABLE ONLY nura.service_types
     ADD CONSTRAINT service_types_pkey PRIMARY KEY (service_type);
 --
--- Name: sync_log_pruned sync_log_pruned_pkey; Type: CONSTRAINT; Schema: nura; Owner: -
+-- Name: sync_log_removed sync_log_removed_pkey; Type: CONSTRAINT; Schema: nura; Owner: -
 --
 
-ALTER TABLE ONLY nura.sync_log_pruned
-    ADD CONSTRAINT sync_log_pruned_pkey PRIMARY KEY (source, success);
+ALTER TABLE ONLY nura.sync_log_removed
+    ADD CONSTRAINT sync_log_removed_pkey PRIMARY KEY (id);
 --
 -- Name: user_service_profiles user_service_profiles_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --

@@ -76,19 +76,55 @@ def test_prune_walks_the_log_in_batches_and_a_cut_short_run_carries_on(db):
     assert db.one("select count(*) from public.user_sync_logs")[0] == 2 and steps == 3
 
 
-def test_prune_without_yes_says_how_many_and_deletes_nothing(db, run):
+def test_prune_without_yes_counts_what_it_would_prune_and_deletes_nothing(db, run):
     db.auth.email_signup("kept@example.com")
     age_logs(db, 40)
-    code, out, err = run(db, "prune", "--older-than", "30")
-    assert code == 1 and out == ""
-    assert err == (
-        "nura-users: error: 2 sync-log row(s) are older than 30 days (the rows a repair still needs are kept);"
-        " pass --yes to delete them\n"
+    assert run(db, "prune", "--older-than", "30") == (
+        0,
+        "2 sync-log row(s) older than 30 days would be pruned; pass --yes to prune them\n",
+        "",
     )
     assert db.one("select count(*) from public.user_sync_logs")[0] == 2
 
 
-@pytest.mark.parametrize("args", [["--older-than", "0"], ["--older-than", "a week"], ["--yes"]])
+def test_erasing_a_user_keeps_the_sync_counts_and_prune_folds_them(db, run):
+    uids = [db.auth.email_signup(f"gone{i}@example.com") for i in range(3)]
+    counted = totals(db)
+    for uid in uids:
+        db.auth.hard_delete(uid)
+    deletions = 3
+    assert totals(db)["supabase_auth"] == (
+        counted["supabase_auth"][0] + deletions,
+        counted["supabase_auth"][1] + deletions,
+        0,
+    )
+    assert db.one("select count(*) from nura.sync_log_removed")[0] == 3  # one row per erasure: no shared counter
+    run(db, "prune", "--older-than", "30", "--yes")
+    assert db.one("select count(*) from nura.sync_log_removed")[0] == 1
+    assert totals(db)["supabase_auth"][0] == counted["supabase_auth"][0] + deletions
+
+
+def test_prune_keeps_imported_peoples_rows_while_a_legacy_table_is_there(db, run):
+    uid = db.auth.email_signup("imported@example.com")
+    other = db.auth.email_signup("native@example.com")
+    with db.connect() as conn:
+        conn.execute(
+            "insert into nura.legacy_user_map (legacy_table, legacy_id, user_id) values ('chat_users', %s, %s)",
+            (uid, uid),
+        )
+        conn.execute("create table public.chat_users (id uuid primary key, email text)")
+    age_logs(db, 40)
+    run(db, "prune", "--older-than", "30", "--yes")
+    assert len(db.logs(uid)) == 2 and db.logs(other) == []  # legacy verify reads the first
+    with db.connect() as conn:
+        conn.execute("drop table public.chat_users")
+    run(db, "prune", "--older-than", "30", "--yes")
+    assert db.logs(uid) == []
+
+
+@pytest.mark.parametrize(
+    "args", [["--older-than", "0"], ["--older-than", "a week"], ["--older-than", "99999999999"], ["--yes"]]
+)
 def test_prune_bad_arguments_are_one_line(db, run, args):
     with pytest.raises(SystemExit) as exit:
         run(db, "prune", *args)
@@ -98,5 +134,5 @@ def test_prune_bad_arguments_are_one_line(db, run, args):
 @pytest.mark.parametrize(("before", "limit"), [("infinity", 10), ("2020-01-01", 0), (None, 10)])
 def test_prune_function_refuses_bad_input(db, before, limit):
     with db.connect() as conn, pytest.raises(psycopg.Error) as error:
-        conn.execute("select * from nura.prune_sync_logs(%s, 0, %s)", (before, limit))
+        conn.execute("select * from nura.prune_sync_logs(%s::timestamptz, 0, %s)", (before, limit))
     assert error.value.sqlstate == "PT400"

@@ -26,8 +26,7 @@ begin
            and (u.email_confirmed_at is not null or u.phone_confirmed_at is not null or u.last_sign_in_at is not null
                 or u.last_active_at is not null or u.xp <> 0 or u.current_streak <> 0 or u.auth_fields is not null
                 or u.auth_updated_at is not null);
-        delete from public.user_sync_logs l using unnest(v_ids) as t(id)
-         where l.user_id = t.id and l.sync_type <> 'delete';
+        perform nura.erase_sync_logs(v_ids);
         delete from public.user_service_profiles p using unnest(v_ids) as t(id) where p.user_id = t.id;
         perform nura.legacy_forget(v_ids);
     end if;

@@ -1,18 +1,31 @@
--- For `nura-users prune`: deletes the sync-log rows written before p_before, visiting p_limit rows
--- after id p_after in id order (the order they were written) in one short transaction, and returns
--- the last id visited and how many rows went; the last id is null once the visit reaches rows
--- written since p_before, so the caller walks the old part of the log batch by batch through the
--- primary key (its cost is what it deletes, plus one batch) and a run cut short carries on.
--- It keeps what the drift check and reconcile still need: every row of a user whose failed sync
--- is not repaired, from their last successful full sync on (the failure itself, and the writes
--- since it that reconcile must not revert). What it deletes is counted in nura.sync_log_pruned.
-create or replace function nura.prune_sync_logs(p_before timestamptz, p_after bigint, p_limit integer)
-returns table (last_id bigint, deleted bigint)
+-- For `nura-users prune`: deletes the sync-log rows written before p_before (with p_delete false,
+-- only counts them), visiting p_limit rows after id p_after in id order (the order they were
+-- written) in one short transaction. Returns the last id visited and how many rows went; the last
+-- id is null once the visit reaches rows written since p_before (or the end), so the caller walks
+-- the old end of the log batch by batch through the primary key and a run cut short carries on.
+-- It keeps what is still read:
+-- - every row of a user whose latest failed sync is not repaired by a full sync since: the drift
+--   check reports the failure, and reconcile reads the writes since their last full sync;
+-- - while a legacy table is there, every row of an imported person: `legacy verify` accepts a
+--   legacy value that a later write replaced by the log row that says so.
+-- Rows an erasure is deleting are skipped (they go with it). What it deletes is counted in
+-- nura.sync_log_removed, which the last batch folds into one row per source and outcome.
+create or replace function nura.prune_sync_logs(
+    p_before timestamptz,
+    p_after bigint,
+    p_limit integer,
+    p_delete boolean default true
+)
+returns table (last_id bigint, pruned bigint)
 language plpgsql
 set search_path = ''
 as $$
 declare
     v_reached_new boolean;
+    v_legacy constant boolean := exists (
+        select from unnest(array['chat_users', 'voice_users', 'custom_users']) t
+        where to_regclass('public.' || t) is not null or to_regclass('public.legacy_' || t) is not null);
+    v_removed jsonb;
 begin
     if p_before is null or not isfinite(p_before) then
         perform nura.raise_error('PT400', 'the cutoff must be a finite time');
@@ -24,31 +37,52 @@ begin
       from (select l.id, l.created_at from public.user_sync_logs l
             where l.id > coalesce(p_after, 0) order by l.id limit p_limit) b;
 
-    with gone as (
-        delete from public.user_sync_logs l
-         where l.id > coalesce(p_after, 0) and l.id <= last_id and l.created_at < p_before
-           and not (
-               exists (select from public.user_sync_logs f  -- an unrepaired failure of the user's
-                       where f.user_id = l.user_id and not f.success and f.source in ('supabase_auth', 'reconcile')
-                         and not exists (select from public.user_sync_logs r
-                                         where r.user_id = f.user_id and r.id > f.id and r.success
-                                           and r.sync_type in ('create', 'delete', 'reconcile')))
-               and not exists (select from public.user_sync_logs r  -- and no full sync since this row
-                               where r.user_id = l.user_id and r.id > l.id and r.success
-                                 and r.sync_type in ('create', 'delete', 'reconcile')))
-        returning l.source, l.success
-    ), counted as (
-        insert into nura.sync_log_pruned as p (source, success, pruned)
-        select g.source, g.success, count(*) from gone g group by g.source, g.success
-        on conflict (source, success) do update set pruned = p.pruned + excluded.pruned
+    with batch as materialized (
+        select l.id, l.user_id, l.created_at from public.user_sync_logs l
+        where l.id > coalesce(p_after, 0) and l.id <= last_id
+    ), kept as (
+        select u.user_id
+        from (select distinct b.user_id from batch b) u
+        cross join lateral (select max(f.id) as id from public.user_sync_logs f
+                            where f.user_id = u.user_id and not f.success
+                              and f.source in ('supabase_auth', 'reconcile')) f
+        where f.id is not null
+          and not exists (select from public.user_sync_logs r
+                          where r.user_id = u.user_id and r.id > f.id and r.success
+                            and r.sync_type in ('create', 'delete', 'reconcile'))
+        union
+        select m.user_id from nura.legacy_user_map m
+        where v_legacy and m.user_id in (select b.user_id from batch b)
+    ), doomed as (
+        select b.id from batch b
+        where b.created_at < p_before and not exists (select from kept k where k.user_id = b.user_id)
+    ), locked as (
+        select l.id from public.user_sync_logs l
+        where p_delete and l.id in (select d.id from doomed d)
+        for update skip locked
+    ), gone as (
+        delete from public.user_sync_logs l using locked k where l.id = k.id
+        returning l.source, l.success, l.created_at
     )
-    select count(*) into deleted from gone;
+    select (select count(*) from doomed),
+           (select jsonb_agg(g) from (select source, success, count(*) as removed, max(created_at) as last_at
+                                      from gone group by source, success) g)
+      into pruned, v_removed;
+    if p_delete then
+        pruned := coalesce((select sum((r ->> 'removed')::bigint) from jsonb_array_elements(v_removed) r), 0);
+        perform nura.count_removed_logs(v_removed);
+    end if;
 
-    if v_reached_new then
+    if v_reached_new or last_id is null then
         last_id := null;
+        if p_delete then  -- the walk is over: one row per source and outcome
+            with folded as (delete from nura.sync_log_removed returning source, success, removed, last_at)
+            insert into nura.sync_log_removed (source, success, removed, last_at)
+            select f.source, f.success, sum(f.removed), max(f.last_at) from folded f group by f.source, f.success;
+        end if;
     end if;
     return next;
 end
 $$;
-comment on function nura.prune_sync_logs(timestamptz, bigint, integer) is 'Deletes one batch of sync-log rows older than a cutoff, keeping what drift repair needs.';
-revoke all on function nura.prune_sync_logs(timestamptz, bigint, integer) from public;
+comment on function nura.prune_sync_logs(timestamptz, bigint, integer, boolean) is 'Deletes (or counts) one batch of sync-log rows older than a cutoff, keeping what is still read.';
+revoke all on function nura.prune_sync_logs(timestamptz, bigint, integer, boolean) from public;

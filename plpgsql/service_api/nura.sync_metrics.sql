@@ -1,5 +1,5 @@
--- How the sync is doing, one row per source of changes. The rows `nura-users prune` deleted are
--- still counted, so the totals never go down.
+-- How the sync is doing, one row per source of changes. The log rows deleted since (pruned, or
+-- erased with their user) are still counted, so the totals never go down.
 create or replace view nura.sync_metrics as
 select e.source,
        sum(e.succeeded + e.failed)::bigint as total,
@@ -15,8 +15,8 @@ from (
     from public.user_sync_logs l
     group by l.source
     union all
-    select p.source, p.succeeded, p.failed, null, null
-    from nura.pruned_sync_counts() p
+    select r.source, r.succeeded, r.failed, r.last_success_at, r.last_failure_at
+    from nura.removed_sync_counts() r
 ) e
 group by e.source;
 comment on view nura.sync_metrics is 'Sync outcomes per source: totals, success rate, last success and failure.';

@@ -64,8 +64,7 @@ begin
            true
     from gone g;
 
-    delete from public.user_sync_logs l using unnest(v_victims) as t(id)
-     where l.user_id = t.id and l.sync_type <> 'delete';
+    perform nura.erase_sync_logs(v_victims);
 
     delete from public.user_service_profiles p using unnest(v_victims) as t(id) where p.user_id = t.id;
     perform nura.legacy_forget(v_victims);
