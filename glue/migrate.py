@@ -10,6 +10,7 @@ and a failure leaves the old one whole.
 from __future__ import annotations
 
 import re
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -125,8 +126,9 @@ def migrate(url: str) -> MigrateReport:
                 time.sleep(min(attempt, 5))
     with psycopg.connect(url, autocommit=True) as conn:
         _complete_erasure(conn)
-        # Backfill and drift repair in their own transaction: the one above locked auth.users.
-        repaired = conn.execute("select nura.reconcile()").fetchone()[0]
+        # After the transaction above, which locked auth.users: the backfill in batches, then
+        # the repair of any other drift.
+        repaired = backfill(conn) + conn.execute("select nura.reconcile()").fetchone()[0]
     return MigrateReport(applied=[m.id for m in pending], definitions=len(files) - 1, repaired=repaired)
 
 
@@ -149,6 +151,31 @@ def _apply(backend, pending, files: list[Path]) -> None:
                 raise
             except psycopg.Error as e:
                 raise MigrateError(f"plpgsql/{f.relative_to(sql_dir('plpgsql'))}: {e.diag.message_primary or e}") from e
+
+
+BACKFILL_BATCH = 5_000
+
+
+def backfill(conn: psycopg.Connection) -> int:
+    """Creates the users auth.users has and public.users lacks, walking auth.users by id in
+    batches, each its own short transaction (conn is in autocommit), so a run cut short carries
+    on and no Auth write waits for more than a batch. Shows progress on a terminal; returns how
+    many users it created."""
+    after, created, visited = None, 0, 0
+    while True:
+        after, done = conn.execute(
+            "select last_id, created from nura.backfill_users(%s, %s)", (after, BACKFILL_BATCH)
+        ).fetchone()
+        if after is None:
+            break
+        created, visited = created + done, visited + BACKFILL_BATCH
+        if sys.stderr.isatty():
+            print(
+                f"\rbackfill: {visited} auth users visited, {created} created...", end="", file=sys.stderr, flush=True
+            )
+    if sys.stderr.isatty() and visited:
+        print(file=sys.stderr)
+    return created
 
 
 _ERASURE_CHECK = "users_tombstone_holds_nothing_personal"

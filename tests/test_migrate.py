@@ -6,10 +6,15 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import uuid
 import zipfile
 from pathlib import Path
 
+import psycopg
 import pytest
+
+from glue.dev import supabase_standin
+from glue.dev.supabase_standin import Transaction
 
 ROOT = Path(__file__).resolve().parent.parent
 OUR_TRIGGERS = {
@@ -273,3 +278,36 @@ def test_status_before_migrate_shows_everything_pending(bare_db, run):
     assert code == 0
     assert "migrations applied: none" in out and "migrations pending: 0001.nura-core, 0002.webhook-order" in out
     assert all(f"{t} on auth.users: MISSING" in out for t in OUR_TRIGGERS)
+
+
+def _auth_users_the_triggers_never_saw(db, count: int) -> list[str]:
+    ids = [str(uuid.UUID(int=i + 1)) for i in range(count)]  # in id order
+    with db.connect("supabase_admin") as conn:
+        conn.execute("set session_replication_role = replica")
+        conn.execute("set search_path = auth")
+        for i, uid in enumerate(ids):
+            Transaction(conn).insert_user(id=uid, email=f"before{i}@example.com")
+    return ids
+
+
+def test_the_backfill_goes_in_batches_and_a_run_cut_short_carries_on(db, run):
+    ids = _auth_users_the_triggers_never_saw(db, 12)
+    with db.connect() as conn:  # the first batch commits, then the run is killed
+        assert conn.execute("select * from nura.backfill_users(null, 5)").fetchone() == (uuid.UUID(ids[4]), 5)
+    assert db.one("select count(*) from public.users")[0] == 5
+    assert run(db, "reconcile")[:2] == (0, "repaired 7 user(s)\n")
+    assert db.one("select count(*) from public.users")[0] == 12 and db.drift() == []
+    with db.connect() as conn:
+        assert conn.execute("select * from nura.backfill_users(%s, 5)", (ids[-1],)).fetchone() == (None, 0)
+
+
+def test_auth_writes_never_wait_for_a_backfill_batch(db):
+    signed_up = db.auth.email_signup("early@example.com")
+    _auth_users_the_triggers_never_saw(db, 3)
+    url = db.url("supabase_auth_admin")
+    impatient = supabase_standin.AuthServer(url + ("&" if "?" in url else "?") + "options=-c%20lock_timeout%3D3s")
+    with psycopg.connect(db.url()) as batch:  # a batch, not committed yet
+        assert batch.execute("select created from nura.backfill_users(null, 100)").fetchone() == (3,)
+        newcomer = impatient.email_signup("during@example.com")
+        impatient.sign_in(signed_up)
+    assert db.user(newcomer) is not None and db.drift() == []

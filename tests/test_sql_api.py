@@ -14,6 +14,7 @@ import pytest
 from psycopg.types.json import Jsonb
 
 SERVICE_API = {
+    "backfill_users",
     "check_consistency",
     "reconcile",
     "get_user",
