@@ -1,0 +1,85 @@
+"""nura-users at scale, against the bare operation in the same run, on one durable local cluster:
+a project with N existing auth users installs nura-users (`migrate`: the migrations, the backfill
+and the drift repair), and the backfill alone is timed batch by batch against a plain
+`insert ... select` of the same rows into a table shaped like public.users.
+
+    .venv/bin/python bench/scale_bench.py [--users 1000000]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import psycopg
+
+from glue import migrate as installer
+from glue.dev import supabase_standin
+from glue.dev.localpg import LocalPostgres
+
+AUTH_USERS = """
+insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data, created_at,
+    updated_at, last_sign_in_at, email_confirmed_at, confirmation_token, recovery_token, email_change_token_new,
+    email_change, is_sso_user, is_anonymous)
+select '00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated',
+    'user' || g || '@scale.example', '{"provider": "email", "providers": ["email"]}',
+    jsonb_build_object('full_name', 'User ' || g, 'email_verified', true), now() - interval '400 days',
+    now() - interval '1 day', now() - interval '1 day', now() - interval '400 days', '', '', '', '', false, false
+from generate_series(1, %(n)s) g
+"""
+PLAIN = """
+insert into public.bench_plain (id, email, phone_number, full_name, avatar_url, email_confirmed_at,
+    phone_confirmed_at, last_sign_in_at, created_at, origin)
+select a.id, a.email, a.phone, a.raw_user_meta_data ->> 'full_name', a.raw_user_meta_data ->> 'avatar_url',
+    a.email_confirmed_at, a.phone_confirmed_at, a.last_sign_in_at, a.created_at, 'supabase_auth'
+from auth.users a
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--users", type=int, default=1_000_000)
+    args = parser.parse_args()
+    pg = LocalPostgres.throwaway()
+    pg.start()
+    try:
+        supabase_standin.install(pg.url(), "scale")
+        with psycopg.connect(pg.url("supabase_admin", "scale"), autocommit=True) as conn:
+            conn.execute(AUTH_USERS, {"n": args.users})
+            conn.execute("vacuum analyze auth.users")
+        start = time.perf_counter()
+        report = installer.migrate(pg.url("postgres", "scale"))
+        migrate_s = time.perf_counter() - start
+        print(f"migrate of a project with {args.users:,} auth users: {migrate_s:.1f} s ({report.repaired:,} users)")
+
+        with psycopg.connect(pg.url(dbname="scale"), autocommit=True) as conn:
+            conn.execute("truncate public.users, public.user_sync_logs cascade")
+            conn.execute("create table public.bench_plain (like public.users including all)")
+            conn.execute("vacuum analyze")
+            start = time.perf_counter()
+            conn.execute(PLAIN)
+            plain_s = time.perf_counter() - start
+            conn.execute("drop table public.bench_plain")
+            after, longest, created = None, 0.0, 0
+            start = time.perf_counter()
+            while True:
+                began = time.perf_counter()
+                after, done = conn.execute(
+                    "select last_id, created from nura.backfill_users(%s, %s)", (after, installer.BACKFILL_BATCH)
+                ).fetchone()
+                longest = max(longest, time.perf_counter() - began)
+                created += done
+                if after is None:
+                    break
+            backfill_s = time.perf_counter() - start
+        print(
+            f"backfill of {created:,} users: {backfill_s:.1f} s in batches of {installer.BACKFILL_BATCH:,}, the"
+            f" longest transaction {longest * 1000:.0f} ms; a plain insert-select of the same rows {plain_s:.1f} s"
+            f" ({backfill_s / plain_s:.1f}x)"
+        )
+    finally:
+        pg.discard()
+
+
+if __name__ == "__main__":
+    main()
