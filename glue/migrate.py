@@ -161,19 +161,18 @@ def backfill(conn: psycopg.Connection) -> int:
     batches, each its own short transaction (conn is in autocommit), so a run cut short carries
     on and no Auth write waits for more than a batch. Shows progress on a terminal; returns how
     many users it created."""
-    after, created, visited = None, 0, 0
+    after, created, batches = None, 0, 0
     while True:
         after, done = conn.execute(
             "select last_id, created from nura.backfill_users(%s, %s)", (after, BACKFILL_BATCH)
         ).fetchone()
         if after is None:
             break
-        created, visited = created + done, visited + BACKFILL_BATCH
+        created, batches = created + done, batches + 1
         if sys.stderr.isatty():
-            print(
-                f"\rbackfill: {visited} auth users visited, {created} created...", end="", file=sys.stderr, flush=True
-            )
-    if sys.stderr.isatty() and visited:
+            print(f"\rbackfill: {batches} batch(es) of up to {BACKFILL_BATCH} auth users, {created} users created...",
+                  end="", file=sys.stderr, flush=True)  # fmt: skip
+    if sys.stderr.isatty() and batches:
         print(file=sys.stderr)
     return created
 

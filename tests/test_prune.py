@@ -56,6 +56,8 @@ def test_prune_keeps_what_reconcile_needs_until_it_has_repaired(db, run):
     assert db.one("select nura.reconcile()")[0] == 1
     assert db.user(uid)["full_name"] == "Edited" and db.drift() == []
     age_logs(db, 40)
+    run(db, "prune", "--older-than", "30", "--yes")  # the failure goes; the repair stays while it was there
+    assert [log["sync_type"] for log in db.logs(uid)] == ["reconcile", "reconcile"] and db.drift() == []
     run(db, "prune", "--older-than", "30", "--yes")
     assert db.logs(uid) == [] and db.drift() == []
 
@@ -104,8 +106,8 @@ def test_erasing_a_user_keeps_the_sync_counts_and_prune_folds_them(db, run):
     assert totals(db)["supabase_auth"][0] == counted["supabase_auth"][0] + deletions
 
 
-def test_prune_keeps_imported_peoples_rows_while_a_legacy_table_is_there(db, run):
-    uid = db.auth.email_signup("imported@example.com")
+def test_prune_keeps_the_values_imported_people_replaced_while_a_legacy_table_is_there(db, run):
+    uid = db.auth.email_signup("imported@example.com", {"full_name": "Imported"})
     other = db.auth.email_signup("native@example.com")
     with db.connect() as conn:
         conn.execute(
@@ -113,9 +115,11 @@ def test_prune_keeps_imported_peoples_rows_while_a_legacy_table_is_there(db, run
             (uid, uid),
         )
         conn.execute("create table public.chat_users (id uuid primary key, email text)")
+        conn.execute('select nura.update_profile(%s, \'{"full_name": "Renamed"}\')', (uid,))
     age_logs(db, 40)
     run(db, "prune", "--older-than", "30", "--yes")
-    assert len(db.logs(uid)) == 2 and db.logs(other) == []  # legacy verify reads the first
+    # legacy verify reads the row that replaced a value; the create and the sign-in go
+    assert [log["sync_type"] for log in db.logs(uid)] == ["profile_update"] and db.logs(other) == []
     with db.connect() as conn:
         conn.execute("drop table public.chat_users")
     run(db, "prune", "--older-than", "30", "--yes")

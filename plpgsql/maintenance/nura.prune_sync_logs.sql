@@ -6,8 +6,9 @@
 -- It keeps what is still read:
 -- - every row of a user whose latest failed sync is not repaired by a full sync since: the drift
 --   check reports the failure, and reconcile reads the writes since their last full sync;
--- - while a legacy table is there, every row of an imported person: `legacy verify` accepts a
---   legacy value that a later write replaced by the log row that says so.
+-- - a user's repair while a failure written before it is kept;
+-- - while a legacy table is there, an imported person's rows that replaced a value (but a
+--   sign-in time): `legacy verify` accepts a legacy value a later write replaced by such a row.
 -- Rows an erasure is deleting are skipped (they go with it). What it deletes is counted in
 -- nura.sync_log_removed, which the last batch folds into one row per source and outcome.
 create or replace function nura.prune_sync_logs(
@@ -38,9 +39,10 @@ begin
             where l.id > coalesce(p_after, 0) order by l.id limit p_limit) b;
 
     with batch as materialized (
-        select l.id, l.user_id, l.created_at from public.user_sync_logs l
+        select l.id, l.user_id, l.created_at, l.success, l.sync_type, l.before_data
+        from public.user_sync_logs l
         where l.id > coalesce(p_after, 0) and l.id <= last_id
-    ), kept as (
+    ), unrepaired as (  -- users of the batch whose latest failed sync no full sync has repaired
         select u.user_id
         from (select distinct b.user_id from batch b) u
         cross join lateral (select max(f.id) as id from public.user_sync_logs f
@@ -50,12 +52,18 @@ begin
           and not exists (select from public.user_sync_logs r
                           where r.user_id = u.user_id and r.id > f.id and r.success
                             and r.sync_type in ('create', 'delete', 'reconcile'))
-        union
-        select m.user_id from nura.legacy_user_map m
-        where v_legacy and m.user_id in (select b.user_id from batch b)
     ), doomed as (
         select b.id from batch b
-        where b.created_at < p_before and not exists (select from kept k where k.user_id = b.user_id)
+        where b.created_at < p_before
+          and not exists (select from unrepaired k where k.user_id = b.user_id)
+          -- a repair stays while a failure written before it does (created_at is when a
+          -- transaction began: a long reconcile's row can be older than a failure it outlived)
+          and not (b.success and b.sync_type in ('create', 'delete', 'reconcile')
+                   and exists (select from public.user_sync_logs f
+                               where f.user_id = b.user_id and not f.success and f.id < b.id))
+          -- what legacy verify reads: an imported person's value a later write replaced
+          and not (v_legacy and coalesce(b.before_data - 'last_sign_in_at', '{}') <> '{}'
+                   and exists (select from nura.legacy_user_map m where m.user_id = b.user_id))
     ), locked as (
         select l.id from public.user_sync_logs l
         where p_delete and l.id in (select d.id from doomed d)
@@ -75,7 +83,7 @@ begin
 
     if v_reached_new or last_id is null then
         last_id := null;
-        if p_delete then  -- the walk is over: one row per source and outcome
+        if p_delete and to_regclass('nura.sync_log_removed') is not null then  -- the walk is over: fold
             with folded as (delete from nura.sync_log_removed returning source, success, removed, last_at)
             insert into nura.sync_log_removed (source, success, removed, last_at)
             select f.source, f.success, sum(f.removed), max(f.last_at) from folded f group by f.source, f.success;

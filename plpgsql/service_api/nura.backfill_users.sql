@@ -1,10 +1,13 @@
 -- One batch of the backfill (migrate, reconcile): of the next p_limit auth users after p_after by
 -- id, creates the public.users rows of those who have none, in one short transaction, and
--- returns the last id visited (null past the end) and how many it created; so the caller walks
--- auth.users batch by batch, a run cut short carries on, and no transaction outlasts a batch. The
--- missing users' auth rows are locked first (as nura.reconcile does), so a delete of one waits
--- for the batch instead of slipping between its read and its insert; signups and other users'
--- writes never wait for it. A batch that fails is retried user by user, each failure logged.
+-- returns the last id visited (null past the end, or at once from a first call, p_after null,
+-- when no one is missing) and how many it created; so the caller walks auth.users batch by
+-- batch, a run cut short carries on, and no transaction outlasts a batch. The
+-- missing users' auth rows are locked first, so a delete of one waits for the batch instead of
+-- slipping between its read and its insert; one that Auth is writing right now is skipped, not
+-- waited for (two multi-row lockers could deadlock): its own sync creates it, or the next run.
+-- Signups and other users' writes never wait for it. A batch that fails is retried user by user,
+-- each failure logged.
 create or replace function nura.backfill_users(p_after uuid, p_limit integer)
 returns table (last_id uuid, created integer)
 language plpgsql
@@ -15,12 +18,17 @@ declare
     v_after constant uuid := coalesce(p_after, '00000000-0000-0000-0000-000000000000');
     v_batch auth.users[];
 begin
-    if p_limit is null or p_limit < 1 then
-        perform nura.raise_error('PT400', 'the batch size must be a positive number of users');
+    if p_limit is null or p_limit not between 1 and 10000 then
+        perform nura.raise_error('PT400', 'the batch size must be from 1 to 10000 users');
     end if;
     select (array_agg(b.id order by b.id desc))[1] into last_id
       from (select a.id from auth.users a where a.id > v_after order by a.id limit p_limit) b;
     created := 0;
+    if p_after is null and not exists (  -- the first call: one scan without locks, if none is missing
+        select from auth.users a
+        where a.deleted_at is null and not exists (select from public.users u where u.id = a.id)) then
+        last_id := null;
+    end if;
     if last_id is null then
         return next;
         return;
@@ -30,7 +38,7 @@ begin
             where a.id > v_after and a.id <= last_id and a.deleted_at is null
               and not exists (select from public.users u where u.id = a.id)
             order by a.id
-            for no key update of a) s;
+            for no key update of a skip locked) s;
     if v_batch is not null then
         begin
             created := nura.create_users_from_auth(v_batch, 'reconcile');
