@@ -471,3 +471,24 @@ def test_a_sign_in_after_the_general_path_synced_a_later_value_changes_nothing_b
     assert (db.user(uid)["email"], db.user(uid)["last_sign_in_at"]) == final == ("order3@example.com", final[1])
     assert [sorted(log["after_data"]) for log in db.logs(uid)[logged:]] == [["email", "last_sign_in_at"]]
     assert db.drift() == []
+
+
+@pytest.mark.parametrize(
+    ("change", "fields"),
+    [
+        ("email = 'moved@example.com'", ["email"]),
+        ("email_confirmed_at = null", ["email_confirmed_at"]),
+        ("phone_confirmed_at = now()", ["phone_confirmed_at"]),
+        ("last_sign_in_at = now()", ["last_sign_in_at"]),
+        ("deleted_at = now()", ["deleted"]),
+        ("email = 'both@example.com', last_sign_in_at = null", ["email", "last_sign_in_at"]),
+        ('raw_user_meta_data = \'{"full_name": "Profile Field"}\'', None),  # either side may edit it
+    ],
+)
+def test_the_drift_check_names_each_auth_owned_field_a_write_behind_its_back_changed(db, change, fields):
+    uid = db.auth.email_signup("behind@example.com", {"full_name": "Before"})
+    with db.connect("supabase_admin") as conn:
+        conn.execute("set session_replication_role = replica")
+        conn.execute(f"update auth.users set {change} where id = %s", (uid,))
+    stale = [detail for user, problem, detail in db.drift() if problem == "stale" and str(user) == uid]
+    assert stale == ([{"fields": fields}] if fields else [])

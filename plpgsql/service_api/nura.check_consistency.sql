@@ -21,19 +21,24 @@ as $$
     where a.deleted_at is null and not exists (select from public.users u where u.id = a.id)
 
     union all
-    select u.id, 'stale', jsonb_build_object('fields', s.fields)
+    -- the auth-owned fields, compared column by column (the same values nura.auth_user_fields
+    -- maps, without mapping every user), named in alphabetical order
+    select u.id, 'stale', jsonb_build_object('fields', array_remove(array[
+               case when (a.deleted_at is null) <> (u.deleted_at is null) then 'deleted' end,
+               case when s.live and u.email is distinct from a.email then 'email' end,
+               case when s.live and u.email_confirmed_at is distinct from a.email_confirmed_at then 'email_confirmed_at' end,
+               case when s.live and u.last_sign_in_at is distinct from a.last_sign_in_at then 'last_sign_in_at' end,
+               case when s.live and u.phone_confirmed_at is distinct from a.phone_confirmed_at then 'phone_confirmed_at' end
+           ], null))
     from public.users u
     join auth.users a on a.id = u.id
-    cross join lateral (
-        select array_agg(f.key order by f.key) as fields
-        from jsonb_each(nura.auth_user_fields(a)
-                        || jsonb_build_object('deleted', a.deleted_at is not null)) f
-        where f.key in ('email', 'email_confirmed_at', 'phone_confirmed_at', 'last_sign_in_at', 'deleted')
-          and (f.key = 'deleted' and f.value <> to_jsonb(u.deleted_at is not null)
-               or f.key <> 'deleted' and u.deleted_at is null and a.deleted_at is null
-                  and f.value is distinct from to_jsonb(u) -> f.key)
-    ) s
-    where u.origin = 'supabase_auth' and s.fields is not null
+    cross join lateral (select u.deleted_at is null and a.deleted_at is null as live) s
+    where u.origin = 'supabase_auth'
+      and ((a.deleted_at is null) <> (u.deleted_at is null)
+           or s.live and (u.email is distinct from a.email
+                          or u.email_confirmed_at is distinct from a.email_confirmed_at
+                          or u.last_sign_in_at is distinct from a.last_sign_in_at
+                          or u.phone_confirmed_at is distinct from a.phone_confirmed_at))
 
     union all
     select f.user_id, 'failed',
