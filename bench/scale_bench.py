@@ -1,7 +1,8 @@
 """nura-users at scale, against the bare operation in the same run, on one durable local cluster:
 a project with N existing auth users installs nura-users (`migrate`: the migrations, the backfill
 and the drift repair), and the backfill alone is timed batch by batch against a plain
-`insert ... select` of the same rows into a table shaped like public.users.
+`insert ... select` of the same rows into a table shaped like public.users; then the full drift
+check against a plain full join of auth.users and public.users comparing the same columns.
 
     .venv/bin/python bench/scale_bench.py [--users 1000000]
 """
@@ -27,6 +28,13 @@ select '00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated
     now() - interval '1 day', now() - interval '1 day', now() - interval '400 days', '', '', '', '', false, false
 from generate_series(1, %(n)s) g
 """
+PLAIN_CHECK = """
+select count(*) from auth.users a full join public.users u on u.id = a.id
+where u.id is null or a.id is null
+   or (a.deleted_at is null) <> (u.deleted_at is null)
+   or u.email is distinct from a.email or u.email_confirmed_at is distinct from a.email_confirmed_at
+   or u.last_sign_in_at is distinct from a.last_sign_in_at or u.phone_confirmed_at is distinct from a.phone_confirmed_at
+"""
 PLAIN = """
 insert into public.bench_plain (id, email, phone_number, full_name, avatar_url, email_confirmed_at,
     phone_confirmed_at, last_sign_in_at, created_at, origin)
@@ -34,6 +42,12 @@ select a.id, a.email, a.phone, a.raw_user_meta_data ->> 'full_name', a.raw_user_
     a.email_confirmed_at, a.phone_confirmed_at, a.last_sign_in_at, a.created_at, 'supabase_auth'
 from auth.users a
 """
+
+
+def _seconds(conn: psycopg.Connection, query: str) -> float:
+    start = time.perf_counter()
+    conn.execute(query).fetchall()
+    return time.perf_counter() - start
 
 
 def main() -> None:
@@ -72,6 +86,13 @@ def main() -> None:
                 if after is None:
                     break
             backfill_s = time.perf_counter() - start
+            conn.execute("vacuum analyze")
+            check_s = _seconds(conn, "select count(*) from nura.check_consistency()")
+            plain_check_s = _seconds(conn, PLAIN_CHECK)
+        print(
+            f"full drift check at {args.users:,} users: {check_s:.1f} s; a plain full join comparing the same columns"
+            f" {plain_check_s:.1f} s ({check_s / plain_check_s:.1f}x)"
+        )
         print(
             f"backfill of {created:,} users: {backfill_s:.1f} s in batches of {installer.BACKFILL_BATCH:,}, the"
             f" longest transaction {longest * 1000:.0f} ms; a plain insert-select of the same rows {plain_s:.1f} s"
