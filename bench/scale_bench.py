@@ -14,6 +14,7 @@ import time
 
 import psycopg
 
+from glue import cli
 from glue import migrate as installer
 from glue.dev import supabase_standin
 from glue.dev.localpg import LocalPostgres
@@ -89,6 +90,29 @@ def main() -> None:
             conn.execute("vacuum analyze")
             check_s = _seconds(conn, "select count(*) from nura.check_consistency()")
             plain_check_s = _seconds(conn, PLAIN_CHECK)
+            # the older half of the log 40 days old: prune it as the command does, against one plain DELETE of
+            # the same rows (on a copy, made alike)
+            conn.execute(
+                "update public.user_sync_logs set created_at = now() - interval '40 days'"
+                " where id <= (select (min(id) + max(id)) / 2 from public.user_sync_logs)"
+            )
+            conn.execute("create table public.bench_log as select * from public.user_sync_logs")
+            conn.execute("create index on public.bench_log using brin (created_at)")
+            conn.execute("vacuum analyze")
+            plain_prune_s = _seconds(conn, "delete from public.bench_log where created_at < now() - interval '30 days'"
+                                     " returning 1")  # fmt: skip
+            before = conn.execute("select now() - interval '30 days'").fetchone()[0]
+            start, last, pruned = time.perf_counter(), 0, 0
+            while last is not None:
+                last, rows = conn.execute(
+                    "select * from nura.prune_sync_logs(%s, %s, %s)", (before, last, cli.PRUNE_BATCH)
+                ).fetchone()
+                pruned += rows
+            prune_s = time.perf_counter() - start
+        print(
+            f"prune of {pruned:,} of {created:,} log rows: {prune_s:.1f} s in batches of {cli.PRUNE_BATCH:,}; one plain"
+            f" DELETE of them {plain_prune_s:.1f} s ({prune_s / plain_prune_s:.1f}x)"
+        )
         print(
             f"full drift check at {args.users:,} users: {check_s:.1f} s; a plain full join comparing the same columns"
             f" {plain_check_s:.1f} s ({check_s / plain_check_s:.1f}x)"
