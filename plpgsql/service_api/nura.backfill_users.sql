@@ -6,8 +6,8 @@
 -- missing users' auth rows are locked first, so a delete of one waits for the batch instead of
 -- slipping between its read and its insert; one that Auth is writing right now is skipped, not
 -- waited for (two multi-row lockers could deadlock): its own sync creates it, or the next run.
--- Signups and other users' writes never wait for it. A batch that fails is retried user by user,
--- each failure logged.
+-- Signups and other users' writes never wait for it. A batch that fails goes user by user
+-- (nura.create_missing_users).
 create or replace function nura.backfill_users(p_after uuid, p_limit integer)
 returns table (last_id uuid, created integer)
 language plpgsql
@@ -40,14 +40,7 @@ begin
             order by a.id
             for no key update of a skip locked) s;
     if v_batch is not null then
-        begin
-            created := nura.create_users_from_auth(v_batch, 'reconcile');
-        exception when others then
-            if nura.is_server_failure(sqlstate) then
-                raise;
-            end if;
-            created := (select count(*) from unnest(v_batch) a where nura.resync_auth_user(a.id, 'reconcile'));
-        end;
+        created := nura.create_missing_users(v_batch);
     end if;
     return next;
 end

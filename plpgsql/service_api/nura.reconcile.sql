@@ -41,15 +41,7 @@ begin
               for no key update of a) s;  -- held already, but for users who signed up since
         exit when v_batch is null;
         v_last := v_batch[cardinality(v_batch)].id;
-        begin
-            v_repaired := v_repaired + nura.create_users_from_auth(v_batch, 'reconcile');
-        exception when others then
-            if nura.is_server_failure(sqlstate) then
-                raise;
-            end if;
-            v_repaired := v_repaired + (select count(*) from unnest(v_batch) a
-                                        where nura.resync_auth_user(a.id, 'reconcile'));
-        end;
+        v_repaired := v_repaired + nura.create_missing_users(v_batch);
     end loop;
 
     for v_drift in
