@@ -72,14 +72,11 @@ begin
         delete from public.user_sync_logs l using locked k where l.id = k.id
         returning l.source, l.success, l.created_at
     )
-    select (select count(*) from doomed),
+    select case when p_delete then (select count(*) from gone) else (select count(*) from doomed) end,
            (select jsonb_agg(g) from (select source, success, count(*) as removed, max(created_at) as last_at
                                       from gone group by source, success) g)
       into pruned, v_removed;
-    if p_delete then
-        pruned := coalesce((select sum((r ->> 'removed')::bigint) from jsonb_array_elements(v_removed) r), 0);
-        perform nura.count_removed_logs(v_removed);
-    end if;
+    perform nura.count_removed_logs(v_removed);
 
     if v_reached_new or last_id is null then
         last_id := null;
