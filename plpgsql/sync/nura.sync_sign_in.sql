@@ -27,9 +27,8 @@ begin
          where u.id = p_user_id and u.deleted_at is null and u.origin = 'supabase_auth';
         return found and v_before is not distinct from p_after;
     end if;
-    insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
-    values (p_user_id, 'update', 'supabase_auth', jsonb_build_object('last_sign_in_at', p_before),
-            jsonb_build_object('last_sign_in_at', p_after), true);
+    perform nura.write_sync_log(p_user_id, 'update', 'supabase_auth', jsonb_build_object('last_sign_in_at', p_before),
+                                jsonb_build_object('last_sign_in_at', p_after));
     return true;
 exception when others then
     if nura.is_server_failure(sqlstate) then
