@@ -70,6 +70,15 @@ def test_a_deleted_user_leaves_a_tombstone_holding_nothing_personal(db, how):
     assert db.drift() == []
 
 
+def test_someone_whose_first_sync_failed_leaves_no_log_row_when_deleted(db):
+    with db.connect() as conn:
+        conn.execute("alter table public.users add constraint injected_fault check (email <> 'never@example.com')")
+    uid = db.auth.email_signup("never@example.com")
+    assert db.user(uid) is None and db.logs(uid) != []
+    db.auth.hard_delete(uid)
+    assert db.logs(uid) == []
+
+
 def test_the_table_itself_refuses_a_tombstone_holding_anything_personal(db):
     uid = db.auth.email_signup("tomb@example.com")
     db.auth.hard_delete(uid)

@@ -26,6 +26,11 @@ begin
           where u.deleted_at is null
           order by u.id
           for update of u) l;
+    if coalesce(cardinality(v_victims), 0) < cardinality(p_ids) then
+        -- someone who never got a row (their sync failed) leaves no log row either
+        perform nura.erase_sync_logs(array(select t.id from unnest(p_ids) as t(id)
+                                           where not exists (select from public.users u where u.id = t.id)));
+    end if;
     if v_victims is null then
         return 0;
     end if;
