@@ -46,6 +46,7 @@ def _status(args) -> int:
         print(f"trigger {name} on auth.users: {'present' if present else 'MISSING'}")
     if s.drift is not None:
         print(f"drift: {s.drift} problem(s) (nura-users check lists them)")
+        print(f"last full drift check: {f'{s.full_check_at:%Y-%m-%d %H:%M:%S%z}' if s.full_check_at else 'never'}")
     for m in s.sync_metrics:
         print(
             f"sync from {m['source']}: {m['succeeded']}/{m['total']} succeeded "
@@ -59,7 +60,7 @@ def _status(args) -> int:
 def _check(args) -> int:
     with psycopg.connect(database_url(), autocommit=True) as conn:
         rows = conn.execute(
-            "select user_id, problem, detail from nura.check_consistency() order by problem, user_id"
+            "select user_id, problem, detail from nura.check_all() order by problem, user_id"
         ).fetchall()
     for user_id, problem, detail in rows:
         print(f"{problem}\t{user_id or '-'}\t{json.dumps(detail)}")

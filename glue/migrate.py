@@ -13,6 +13,7 @@ import re
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import psycopg
@@ -58,6 +59,7 @@ class Status:
     pending: list[str]
     triggers: dict[str, bool] = field(default_factory=dict)
     drift: int | None = None
+    full_check_at: datetime | None = None
     sync_metrics: list[dict] = field(default_factory=list)
     legacy: list[str] = field(default_factory=list)
 
@@ -129,6 +131,7 @@ def migrate(url: str) -> MigrateReport:
         # After the transaction above, which locked auth.users: the backfill in batches, then
         # the repair of any other drift.
         repaired = backfill(conn) + conn.execute("select nura.reconcile()").fetchone()[0]
+        count_sync_log(conn)
     return MigrateReport(applied=[m.id for m in pending], definitions=len(files) - 1, repaired=repaired)
 
 
@@ -177,6 +180,32 @@ def backfill(conn: psycopg.Connection) -> int:
     return created
 
 
+COUNT_SETTLE_ATTEMPTS = 50
+
+
+def count_sync_log(conn: psycopg.Connection) -> None:
+    """Brings the sync log's count (what nura.sync_metrics reads instead of the whole log) up to
+    the log's end, through the incremental check, a short transaction per step of at most
+    500,000 rows; a first count of a long log shows progress on a terminal. A step waits for
+    the transactions running at the last one to end: while one stays open, this gives up quietly
+    and the scheduled checks carry on from where it stopped."""
+    end = conn.execute("select coalesce(max(id), 0) from public.user_sync_logs").fetchone()[0]
+    counted, stalled = None, 0
+    while stalled < COUNT_SETTLE_ATTEMPTS:
+        conn.execute("select count(*) from nura.check_changes()")
+        now = conn.execute("select counted_through from nura.check_state").fetchone()[0]
+        if now >= end:
+            break
+        stalled = stalled + 1 if now == counted else 0
+        if stalled:
+            time.sleep(0.1)
+        counted = now
+        if sys.stderr.isatty():
+            print(f"\rcounting the sync log: {now} of {end} rows...", end="", file=sys.stderr, flush=True)
+    if sys.stderr.isatty() and counted is not None:
+        print(file=sys.stderr)
+
+
 _ERASURE_CHECK = "users_tombstone_holds_nothing_personal"
 
 
@@ -204,6 +233,10 @@ _DROP_TABLE = re.compile(r"^\s*drop\s+table\s+(?:if\s+exists\s+)?([\w.]+)", re.I
 _DROP_COLUMN = re.compile(r"^\s*alter\s+table\s+([\w.]+)\s+drop\s+column\s+(?:if\s+exists\s+)?(\w+)", re.I | re.M)
 
 
+# Tables of what the checks found and counted: rebuilt by the next full check, never user data.
+_BOOKKEEPING = {"nura.drift_problems", "nura.check_state", "nura.sync_log_counts", "nura.user_count_changes"}
+
+
 def _data_dropped_by(migration) -> list[tuple[str, str | None]]:
     """What a migration's rollback drops that can hold user data: (table, None) for a table it
     drops by name, (table, column) for a column. (Tables that go with a dropped schema, like
@@ -211,7 +244,7 @@ def _data_dropped_by(migration) -> list[tuple[str, str | None]]:
     path = Path(migration.path)
     rollback = path.with_name(path.name[: -len(".sql")] + ".rollback.sql")
     text = rollback.read_text() if rollback.exists() else ""
-    return [(t, None) for t in _DROP_TABLE.findall(text)] + _DROP_COLUMN.findall(text)
+    return [(t, None) for t in _DROP_TABLE.findall(text) if t not in _BOOKKEEPING] + _DROP_COLUMN.findall(text)
 
 
 def _holding_data(conn: psycopg.Connection, dropped: list[tuple[str, str | None]]) -> list[str]:
@@ -249,6 +282,10 @@ def rollback(url: str, *, everything: bool, yes: bool) -> list[str]:
     return [m.id for m in targets]
 
 
+def _has(conn: psycopg.Connection, table: str) -> bool:
+    return conn.execute("select to_regclass(%s) is not null", (table,)).fetchone()[0]
+
+
 def status(url: str) -> Status:
     migrations = _migrations()
     with psycopg.connect(url, autocommit=True) as conn:
@@ -261,12 +298,17 @@ def status(url: str) -> Status:
     result.triggers = {t: False for t in trigger_names()}
     with psycopg.connect(url, autocommit=True) as conn:
         if _ours_installed(conn):  # without our functions there are none of our triggers either
-            drift = conn.execute("select problem, detail from nura.check_consistency()").fetchall()
+            # the incremental check, which reads what changed since the last one, not every user
+            # (an install a migration behind has only the full one)
+            check = "check_changes" if _has(conn, "nura.check_state") else "check_consistency"
+            drift = conn.execute(f"select problem, detail from nura.{check}()").fetchall()
+            if check == "check_changes":
+                result.full_check_at = conn.execute("select full_check_at from nura.check_state").fetchone()[0]
             result.drift = len(drift)
             missing = {t for problem, detail in drift if problem == "trigger_missing" for t in detail["missing"]}
             result.triggers = {t: t not in missing for t in result.triggers}
             cur = conn.cursor(row_factory=dict_row)
             result.sync_metrics = cur.execute("select * from nura.sync_metrics order by source").fetchall()
-            if conn.execute("select to_regclass('nura.legacy_repoints') is not null").fetchone()[0]:
+            if _has(conn, "nura.legacy_repoints"):
                 result.legacy = legacy_state(conn)
     return result

@@ -63,6 +63,41 @@ WITH (fillfactor='80');
 
 COMMENT ON TABLE public.users IS 'One row per person, keyed by the Supabase auth user id; kept by nura-users.';
 --
+-- Name: check_state; Type: TABLE; Schema: nura; Owner: -
+--
+
+CREATE TABLE nura.check_state (
+    one_row boolean DEFAULT true NOT NULL,
+    checked_through bigint NOT NULL,
+    counted_through bigint NOT NULL,
+    pending_log_id bigint,
+    pending_xmax xid8,
+    changes_checked_at timestamp with time zone,
+    full_check_at timestamp with time zone,
+    CONSTRAINT check_state_one_row_check CHECK (one_row)
+);
+--
+-- Name: TABLE check_state; Type: COMMENT; Schema: nura; Owner: -
+--
+
+COMMENT ON TABLE nura.check_state IS 'How far the incremental check and the sync counts have read the log.';
+--
+-- Name: drift_problems; Type: TABLE; Schema: nura; Owner: -
+--
+
+CREATE TABLE nura.drift_problems (
+    user_id uuid NOT NULL,
+    problem text NOT NULL,
+    detail jsonb NOT NULL,
+    found_at timestamp with time zone DEFAULT now() NOT NULL,
+    CONSTRAINT drift_problems_problem_check CHECK ((problem = ANY (ARRAY['missing'::text, 'stale'::text, 'failed'::text, 'orphaned'::text])))
+);
+--
+-- Name: TABLE drift_problems; Type: COMMENT; Schema: nura; Owner: -
+--
+
+COMMENT ON TABLE nura.drift_problems IS 'Drift problems known from the last full check and the log since.';
+--
 -- Name: legacy_adoptions_blocked; Type: TABLE; Schema: nura; Owner: -
 --
 
@@ -206,6 +241,21 @@ CREATE TABLE nura.service_types (
 
 COMMENT ON TABLE nura.service_types IS 'The services a user can have a profile for; registering one is an INSERT here.';
 --
+-- Name: sync_log_counts; Type: TABLE; Schema: nura; Owner: -
+--
+
+CREATE TABLE nura.sync_log_counts (
+    source text NOT NULL,
+    success boolean NOT NULL,
+    logged bigint NOT NULL,
+    last_at timestamp with time zone
+);
+--
+-- Name: TABLE sync_log_counts; Type: COMMENT; Schema: nura; Owner: -
+--
+
+COMMENT ON TABLE nura.sync_log_counts IS 'Sync-log rows counted so far, by source and outcome.';
+--
 -- Name: sync_log_removed; Type: TABLE; Schema: nura; Owner: -
 --
 
@@ -260,6 +310,33 @@ CREATE TABLE public.user_sync_logs (
 
 COMMENT ON TABLE public.user_sync_logs IS 'Why every row of public.users is as it is: one row per change, only the changed fields.';
 --
+-- Name: user_count_changes; Type: TABLE; Schema: nura; Owner: -
+--
+
+CREATE TABLE nura.user_count_changes (
+    id bigint NOT NULL,
+    origin text NOT NULL,
+    live bigint NOT NULL,
+    deleted bigint NOT NULL
+);
+--
+-- Name: TABLE user_count_changes; Type: COMMENT; Schema: nura; Owner: -
+--
+
+COMMENT ON TABLE nura.user_count_changes IS 'Changes to the count of users by origin; their sum is the count.';
+--
+-- Name: user_count_changes_id_seq; Type: SEQUENCE; Schema: nura; Owner: -
+--
+
+ALTER TABLE nura.user_count_changes ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY (
+    SEQUENCE NAME nura.user_count_changes_id_seq
+    START WITH 1
+    INCREMENT BY 1
+    NO MINVALUE
+    NO MAXVALUE
+    CACHE 1
+);
+--
 -- Name: user_service_profiles; Type: TABLE; Schema: public; Owner: -
 --
 
@@ -295,6 +372,18 @@ ALTER TABLE public.user_sync_logs ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTI
     NO MAXVALUE
     CACHE 1
 );
+--
+-- Name: check_state check_state_pkey; Type: CONSTRAINT; Schema: nura; Owner: -
+--
+
+ALTER TABLE ONLY nura.check_state
+    ADD CONSTRAINT check_state_pkey PRIMARY KEY (one_row);
+--
+-- Name: drift_problems drift_problems_pkey; Type: CONSTRAINT; Schema: nura; Owner: -
+--
+
+ALTER TABLE ONLY nura.drift_problems
+    ADD CONSTRAINT drift_problems_pkey PRIMARY KEY (user_id, problem);
 --
 -- Name: legacy_adoptions_blocked legacy_adoptions_blocked_pkey; Type: CONSTRAINT; Schema: nura; Owner: -
 --
@@ -338,11 +427,23 @@ ALTER TABLE ONLY nura.legacy_user_map
 ALTER TABLE ONLY nura.service_types
     ADD CONSTRAINT service_types_pkey PRIMARY KEY (service_type);
 --
+-- Name: sync_log_counts sync_log_counts_pkey; Type: CONSTRAINT; Schema: nura; Owner: -
+--
+
+ALTER TABLE ONLY nura.sync_log_counts
+    ADD CONSTRAINT sync_log_counts_pkey PRIMARY KEY (source, success);
+--
 -- Name: sync_log_removed sync_log_removed_pkey; Type: CONSTRAINT; Schema: nura; Owner: -
 --
 
 ALTER TABLE ONLY nura.sync_log_removed
     ADD CONSTRAINT sync_log_removed_pkey PRIMARY KEY (id);
+--
+-- Name: user_count_changes user_count_changes_pkey; Type: CONSTRAINT; Schema: nura; Owner: -
+--
+
+ALTER TABLE ONLY nura.user_count_changes
+    ADD CONSTRAINT user_count_changes_pkey PRIMARY KEY (id);
 --
 -- Name: user_service_profiles user_service_profiles_pkey; Type: CONSTRAINT; Schema: public; Owner: -
 --

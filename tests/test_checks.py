@@ -23,7 +23,12 @@ PLPGSQL = ROOT / "plpgsql"
 API_ROLES = ("anon", "authenticated", "service_role", "nura_service")
 # The one function granted outside an *_api/ folder: the legacy views call it with their reader's
 # rights (they are security_invoker), so their readers need EXECUTE.
-GRANTED_FOR_VIEWS = {"nura.legacy_extras", "nura.removed_sync_counts"}
+GRANTED_FOR_VIEWS = {
+    "nura.legacy_extras",
+    "nura.counted_sync_logs",
+    "nura.sync_log_counted_through",
+    "nura.counted_users",
+}
 
 
 def test_the_committed_schema_snapshot_is_what_migrate_makes(cluster, templates):

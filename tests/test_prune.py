@@ -89,21 +89,28 @@ def test_prune_without_yes_counts_what_it_would_prune_and_deletes_nothing(db, ru
     assert db.one("select count(*) from public.user_sync_logs")[0] == 2
 
 
-def test_erasing_a_user_keeps_the_sync_counts_and_prune_folds_them(db, run):
-    uids = [db.auth.email_signup(f"gone{i}@example.com") for i in range(3)]
+def test_erasing_a_user_keeps_the_sync_counts_and_the_check_folds_them(db, run):
+    uids = [db.auth.email_signup(f"gone{i}@example.com") for i in range(4)]
     counted = totals(db)
-    for uid in uids:
+    for uid in uids[:3]:
         db.auth.hard_delete(uid)
     deletions = 3
-    assert totals(db)["supabase_auth"] == (
-        counted["supabase_auth"][0] + deletions,
-        counted["supabase_auth"][1] + deletions,
-        0,
-    )
+    expected = (counted["supabase_auth"][0] + deletions, counted["supabase_auth"][1] + deletions, 0)
+    assert totals(db)["supabase_auth"] == expected
     assert db.one("select count(*) from nura.sync_log_removed")[0] == 3  # one row per erasure: no shared counter
+    for _ in range(2):  # the first run marks where the log ends, the second counts up to there
+        db.one("select count(*) from nura.check_changes()")
+    assert db.one("select count(*) from nura.sync_log_removed")[0] == 0
+    assert (
+        db.one("select counted_through from nura.check_state")[0]
+        == db.one("select max(id) from public.user_sync_logs")[0]
+    )
+    assert totals(db)["supabase_auth"] == expected
+    db.auth.hard_delete(uids[3])  # what it erases is counted already: nothing more to note
+    assert db.one("select count(*) from nura.sync_log_removed")[0] == 0
+    assert totals(db)["supabase_auth"] == (expected[0] + 1, expected[1] + 1, 0)
     run(db, "prune", "--older-than", "30", "--yes")
-    assert db.one("select count(*) from nura.sync_log_removed")[0] == 1
-    assert totals(db)["supabase_auth"][0] == counted["supabase_auth"][0] + deletions
+    assert totals(db)["supabase_auth"] == (expected[0] + 1, expected[1] + 1, 0)
 
 
 def test_prune_keeps_the_values_imported_people_replaced_while_a_legacy_table_is_there(db, run):

@@ -16,6 +16,8 @@ from psycopg.types.json import Jsonb
 SERVICE_API = {
     "backfill_users",
     "check_consistency",
+    "check_changes",
+    "check_all",
     "reconcile",
     "get_user",
     "get_service_profile",
@@ -75,7 +77,7 @@ def test_each_role_can_call_exactly_its_functions(db):
         role: {f for r, f in granted if r == role} for role in ("anon", "authenticated", "service_role", "nura_service")
     }
     # and what the views of `legacy switch` and nura.sync_metrics call for their readers
-    services = SERVICE_API | {"legacy_extras", "removed_sync_counts"}
+    services = SERVICE_API | {"legacy_extras", "counted_sync_logs", "sync_log_counted_through", "counted_users"}
     assert by_role == {"anon": set(), "authenticated": USER_API, "service_role": services, "nura_service": services}
     assert (
         db.all(

@@ -1,6 +1,8 @@
 """Prometheus metrics, all named nura_*: request durations measured here, and what the database
 knows (sync events by source and outcome, users, drift), read on a schedule by one thread on a
-connection of its own, never per scrape: the drift check reads every user.
+connection of its own, never per scrape. What it reads costs what was written since its last read,
+not the number of users: the incremental drift check (nura.check_changes), which also keeps the
+sync log's and the users' counts that nura.sync_metrics and nura.user_counts read.
 
 Under several workers (PROMETHEUS_MULTIPROC_DIR set by `nura-users serve`), request durations
 are summed across workers from prometheus_client's per-process files, and one worker (holding a
@@ -24,7 +26,7 @@ log = logging.getLogger("nura_users.metrics")
 
 DRIFT_PROBLEMS = ("trigger_missing", "missing", "stale", "orphaned", "failed", "adoption_blocked")
 FIRST_READ_WAIT_SECONDS = 5
-# The drift check reads all of auth.users and public.users: give it longer than a request.
+# The first read after a long pause goes over everything written meanwhile.
 SNAPSHOT_STATEMENT_TIMEOUT = "120s"
 
 _SNAPSHOT = """
@@ -35,7 +37,7 @@ select jsonb_build_object(
              from nura.sync_metrics m),
     'users', (select coalesce(jsonb_agg(u), '[]') from nura.user_counts u),
     'drift', (select coalesce(jsonb_object_agg(d.problem, d.n), '{}')
-              from (select c.problem, count(*) as n from nura.check_consistency() c group by c.problem) d),
+              from (select c.problem, count(*) as n from nura.check_changes() c group by c.problem) d),
     'read_at', extract(epoch from now()))
 """
 
@@ -103,9 +105,7 @@ class DatabaseSnapshot(Collector):
                 self.reads_database = self._elected()
             if self.reads_database:
                 try:
-                    self.snapshot = self.db.as_service(
-                        _SNAPSHOT, read_only=True, statement_timeout=SNAPSHOT_STATEMENT_TIMEOUT
-                    )
+                    self.snapshot = self.db.as_service(_SNAPSHOT, statement_timeout=SNAPSHOT_STATEMENT_TIMEOUT)
                     if self.shared_dir:
                         shared = self.shared_dir / "nura-database.json"
                         shared.with_suffix(".tmp").write_text(json.dumps(self.snapshot))
@@ -158,7 +158,7 @@ class DatabaseSnapshot(Collector):
             users.add_metric([u["origin"], "live"], u["live"])
             users.add_metric([u["origin"], "deleted"], u["deleted"])
         drift = GaugeMetricFamily(
-            "nura_drift_problems", "Problems nura.check_consistency() reports, by kind", labels=["problem"]
+            "nura_drift_problems", "Drift problems known (nura.check_changes()), by kind", labels=["problem"]
         )
         for problem in sorted(set(DRIFT_PROBLEMS) | set(snapshot["drift"])):
             drift.add_metric([problem], snapshot["drift"].get(problem, 0))

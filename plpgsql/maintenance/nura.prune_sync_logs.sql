@@ -9,8 +9,8 @@
 -- - a user's repair while a failure written before it is kept;
 -- - while a legacy table is there, an imported person's rows that replaced a value (but a
 --   sign-in time): `legacy verify` accepts a legacy value a later write replaced by such a row.
--- Rows an erasure is deleting are skipped (they go with it). What it deletes is counted in
--- nura.sync_log_removed, which the last batch folds into one row per source and outcome.
+-- Rows an erasure is deleting are skipped (they go with it). What it deletes beyond the sync's
+-- count (nura.check_state.counted_through) is counted in nura.sync_log_removed.
 create or replace function nura.prune_sync_logs(
     p_before timestamptz,
     p_after bigint,
@@ -27,6 +27,7 @@ declare
         select from unnest(array['chat_users', 'voice_users', 'custom_users']) t
         where to_regclass('public.' || t) is not null or to_regclass('public.legacy_' || t) is not null);
     v_removed jsonb;
+    v_counted_through bigint;
 begin
     if p_before is null or not isfinite(p_before) then
         perform nura.raise_error('PT400', 'the cutoff must be a finite time');
@@ -34,6 +35,7 @@ begin
     if p_limit is null or p_limit < 1 then
         perform nura.raise_error('PT400', 'the batch size must be a positive number of rows');
     end if;
+    v_counted_through := nura.lock_log_count();
     select max(b.id), bool_or(b.created_at >= p_before) into last_id, v_reached_new
       from (select l.id, l.created_at from public.user_sync_logs l
             where l.id > coalesce(p_after, 0) order by l.id limit p_limit) b;
@@ -70,21 +72,16 @@ begin
         for update skip locked
     ), gone as (
         delete from public.user_sync_logs l using locked k where l.id = k.id
-        returning l.source, l.success, l.created_at
+        returning l.id, l.source, l.success, l.created_at
     )
     select case when p_delete then (select count(*) from gone) else (select count(*) from doomed) end,
            (select jsonb_agg(g) from (select source, success, count(*) as removed, max(created_at) as last_at
-                                      from gone group by source, success) g)
+                                      from gone where id > v_counted_through group by source, success) g)
       into pruned, v_removed;
     perform nura.count_removed_logs(v_removed);
 
     if v_reached_new or last_id is null then
         last_id := null;
-        if p_delete and to_regclass('nura.sync_log_removed') is not null then  -- the walk is over: fold
-            with folded as (delete from nura.sync_log_removed returning source, success, removed, last_at)
-            insert into nura.sync_log_removed (source, success, removed, last_at)
-            select f.source, f.success, sum(f.removed), max(f.last_at) from folded f group by f.source, f.success;
-        end if;
     end if;
     return next;
 end

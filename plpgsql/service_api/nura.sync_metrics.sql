@@ -1,5 +1,6 @@
--- How the sync is doing, one row per source of changes. The log rows deleted since (pruned, or
--- erased with their user) are still counted, so the totals never go down.
+-- How the sync is doing, one row per source of changes: the log rows counted so far (those
+-- deleted since, pruned or erased with their user, included, so the totals never go down) and
+-- the rows written since, which the incremental check counts as it goes (nura.check_changes).
 create or replace view nura.sync_metrics as
 select e.source,
        sum(e.succeeded + e.failed)::bigint as total,
@@ -13,10 +14,11 @@ from (
            max(l.created_at) filter (where l.success) as last_success_at,
            max(l.created_at) filter (where not l.success) as last_failure_at
     from public.user_sync_logs l
+    where l.id > nura.sync_log_counted_through()
     group by l.source
     union all
     select r.source, r.succeeded, r.failed, r.last_success_at, r.last_failure_at
-    from nura.removed_sync_counts() r
+    from nura.counted_sync_logs() r
 ) e
 group by e.source;
 comment on view nura.sync_metrics is 'Sync outcomes per source: totals, success rate, last success and failure.';
