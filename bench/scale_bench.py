@@ -2,7 +2,9 @@
 a project with N existing auth users installs nura-users (`migrate`: the migrations, the backfill
 and the drift repair), and the backfill alone is timed batch by batch against a plain
 `insert ... select` of the same rows into a table shaped like public.users; then the full drift
-check against a plain full join of auth.users and public.users comparing the same columns.
+check against a plain full join of auth.users and public.users comparing the same columns; then
+what /metrics reads each minute (the incremental check and the kept counts) after a minute of
+sign-ins, against what it read before (the full check, the whole log and every user counted).
 
     .venv/bin/python bench/scale_bench.py [--users 1000000]
 """
@@ -16,6 +18,7 @@ import psycopg
 
 from glue import cli
 from glue import migrate as installer
+from glue.api.metrics import _SNAPSHOT as METRICS_SNAPSHOT
 from glue.dev import supabase_standin
 from glue.dev.localpg import LocalPostgres
 
@@ -37,6 +40,13 @@ where u.id is null or a.id is null
    or u.email is distinct from a.email or u.email_confirmed_at is distinct from a.email_confirmed_at
    or u.last_sign_in_at is distinct from a.last_sign_in_at or u.phone_confirmed_at is distinct from a.phone_confirmed_at
 """
+SIGN_INS = 30_000  # a minute of sign-ins at 500 a second
+# what /metrics read every minute before it read the incremental check and the kept counts
+FULL_SNAPSHOT = """
+select (select count(*) from nura.check_consistency()),
+       (select count(*) from (select source, success, count(*) from public.user_sync_logs group by 1, 2) l),
+       (select count(*) from (select origin, count(*) filter (where deleted_at is null) from public.users group by 1) u)
+"""
 PLAIN = """
 insert into public.bench_plain (id, email, phone_number, full_name, avatar_url, email_confirmed_at,
     phone_confirmed_at, last_sign_in_at, created_at, origin)
@@ -50,6 +60,25 @@ def _seconds(conn: psycopg.Connection, query: str, params: dict | None = None) -
     start = time.perf_counter()
     conn.execute(query, params)
     return time.perf_counter() - start
+
+
+def _metrics_minute(conn: psycopg.Connection) -> dict[str, float]:
+    """What /metrics' read costs the database after a minute of sign-ins, after an idle minute,
+    and what its read of every row cost, on the same data."""
+    full = _seconds(conn, "select count(*) from nura.check_all()")
+    for _ in range(2):  # the first run marks where the log ends, the next counts up to there
+        conn.execute(METRICS_SNAPSHOT)
+    signed_in = conn.execute(  # random users sign in; each is synced as Auth's own sign-in would be
+        "update auth.users set last_sign_in_at = now() where id in"
+        " (select id from auth.users order by md5(id::text) limit %s)",
+        (SIGN_INS,),
+    ).rowcount
+    conn.execute("vacuum analyze public.user_sync_logs")
+    # each minute's log is read twice: once as it comes, once more as the watermark passes it
+    now = _seconds(conn, METRICS_SNAPSHOT) + _seconds(conn, METRICS_SNAPSHOT)
+    idle = _seconds(conn, METRICS_SNAPSHOT)
+    before = _seconds(conn, FULL_SNAPSHOT)
+    return {"full": full, "now": now, "idle": idle, "before": before, "signed_in": signed_in}
 
 
 def main() -> None:
@@ -131,6 +160,7 @@ def main() -> None:
                 ).fetchone()
                 pruned += rows
             prune_s = time.perf_counter() - start
+            metrics = _metrics_minute(conn)
         print(
             f"prune of {pruned:,} of {created:,} log rows: {prune_s:.1f} s in batches of {cli.PRUNE_BATCH:,}; one plain"
             f" DELETE of them {plain_prune_s:.1f} s ({prune_s / plain_prune_s:.1f}x)"
@@ -138,6 +168,13 @@ def main() -> None:
         print(
             f"full drift check at {args.users:,} users: {check_s:.1f} s; a plain full join comparing the same columns"
             f" {plain_check_s:.1f} s ({check_s / plain_check_s:.1f}x)"
+        )
+        print(
+            f"what /metrics reads of a minute of {metrics['signed_in']:,} sign-ins at {args.users:,} users (its two"
+            f" reads of them): {metrics['now'] * 1000:.0f} ms ({metrics['now'] / 60 * 100:.2f}% of a core);"
+            f" the full check and whole counts it read before {metrics['before']:.1f} s"
+            f" ({metrics['before'] / 60 * 100:.1f}%); an idle minute {metrics['idle'] * 1000:.0f} ms;"
+            f" the full check recorded (nura.check_all) {metrics['full']:.1f} s"
         )
         print(
             f"backfill of {created:,} users: {backfill_s:.1f} s in batches of {installer.BACKFILL_BATCH:,}, the"

@@ -24,6 +24,7 @@ create table nura.check_state (
     counted_through bigint not null,
     pending_log_id bigint,
     pending_xmax xid8,
+    rechecked_through uuid,  -- the known problems are looked at again a slice at a time, by user id
     changes_checked_at timestamptz,
     full_check_at timestamptz
 );

@@ -72,6 +72,7 @@ CREATE TABLE nura.check_state (
     counted_through bigint NOT NULL,
     pending_log_id bigint,
     pending_xmax xid8,
+    rechecked_through uuid,
     changes_checked_at timestamp with time zone,
     full_check_at timestamp with time zone,
     CONSTRAINT check_state_one_row_check CHECK (one_row)

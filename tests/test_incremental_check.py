@@ -110,6 +110,19 @@ def test_a_write_that_leaves_no_log_row_waits_for_the_full_check(seeded):
     assert _changes(db) == set()
 
 
+def test_a_known_problem_that_goes_away_unlogged_is_dropped_in_turn(seeded):
+    db = seeded
+    uids = [db.auth.email_signup(f"turn{i}@example.com") for i in range(3)]
+    with db.connect("supabase_admin") as conn:
+        conn.execute("set session_replication_role = replica")
+        conn.execute("update auth.users set email = 'x' || email where id = any(%s::uuid[])", (uids,))
+    assert _full(db) == {(u, "stale") for u in uids}
+    with db.connect("supabase_admin") as conn:  # put back by hand: no log row says so
+        conn.execute("set session_replication_role = replica")
+        conn.execute("update auth.users set email = substr(email, 2) where id = any(%s::uuid[])", (uids,))
+    assert _changes(db) == set()
+
+
 def test_what_it_reads_is_what_was_written_since(seeded):
     db = seeded
     db.one("select count(*) from nura.check_changes()")
@@ -218,3 +231,12 @@ def test_a_deleted_person_leaves_no_recorded_problem(seeded):
     _heal(db)
     db.auth.hard_delete(uid)
     assert db.one("select count(*) from nura.drift_problems where user_id = %s", (uid,))[0] == 0
+
+
+def test_a_truncate_starts_the_users_count_again(seeded):
+    db = seeded
+    with db.connect() as conn:
+        conn.execute("truncate public.users cascade")
+    assert db.all("select * from nura.user_counts") == []
+    db.auth.email_signup("after@example.com")
+    assert db.all("select origin, live, deleted from nura.user_counts") == [("supabase_auth", 1, 0)]

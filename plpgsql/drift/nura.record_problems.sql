@@ -1,8 +1,7 @@
--- Finds the drift of the users named (p_user_ids null: of everyone), replaces what
--- nura.drift_problems held for them, and returns every problem known now, with the missing
--- triggers and blocked adoptions read where they live.
+-- Finds the drift of the users named (p_user_ids null: of everyone) and replaces what
+-- nura.drift_problems held for them.
 create or replace function nura.record_problems(p_user_ids uuid[])
-returns table (user_id uuid, problem text, detail jsonb)
+returns void
 language plpgsql
 set search_path = ''
 as $$
@@ -19,11 +18,7 @@ begin
     on conflict on constraint drift_problems_pkey do update set detail = excluded.detail
      where d.detail is distinct from excluded.detail;
 
-    return query
-        select p.user_id, p.problem, p.detail from nura.trigger_and_adoption_problems() p
-        union all
-        select d.user_id, d.problem, d.detail from nura.drift_problems d;
 end
 $$;
-comment on function nura.record_problems(uuid[]) is 'Records the drift of some users (or all) and returns every known problem.';
+comment on function nura.record_problems(uuid[]) is 'Records the drift of some users, or of all.';
 revoke all on function nura.record_problems(uuid[]) from public;

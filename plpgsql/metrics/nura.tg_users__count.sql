@@ -1,5 +1,6 @@
 -- Keeps the count of users (nura.user_counts) as appended changes: one row per origin for a
--- statement inserting or deleting users, one per user whose origin or deletion state changed.
+-- statement inserting or deleting users, one per user whose origin or deletion state changed;
+-- a TRUNCATE starts the count again at nothing.
 create or replace function nura.tg_users__count()
 returns trigger
 language plpgsql
@@ -10,12 +11,14 @@ begin
         insert into nura.user_count_changes (origin, live, deleted)
         values (old.origin, -(old.deleted_at is null)::int, -(old.deleted_at is not null)::int),
                (new.origin, (new.deleted_at is null)::int, (new.deleted_at is not null)::int);
+    elsif tg_op = 'TRUNCATE' then
+        delete from nura.user_count_changes;
     elsif tg_op = 'INSERT' then
         perform 'PRAGMA:TABLE: counted (like public.users)';  -- the statement's transition table, for plpgsql_check
         insert into nura.user_count_changes (origin, live, deleted)
         select c.origin, count(*) filter (where c.deleted_at is null), count(*) filter (where c.deleted_at is not null)
         from counted c group by c.origin;
-    else
+    else  -- DELETE
         perform 'PRAGMA:TABLE: counted (like public.users)';
         insert into nura.user_count_changes (origin, live, deleted)
         select c.origin, -count(*) filter (where c.deleted_at is null), -count(*) filter (where c.deleted_at is not null)

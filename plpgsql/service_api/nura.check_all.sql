@@ -14,7 +14,8 @@ begin
     end if;
     perform pg_catalog.pg_advisory_xact_lock(nura.check_lock());
     update nura.check_state set full_check_at = now();
-    return query select * from nura.record_problems(null);
+    perform nura.record_problems(null);
+    return query select * from nura.known_problems();
 end
 $$;
 comment on function nura.check_all() is 'Full drift check, recorded for nura.check_changes.';

@@ -1,9 +1,13 @@
 -- The incremental drift check, for what runs on a schedule (/metrics, `nura-users status`, a
--- cron job): the problems the last full check (nura.check_all) found, kept current for every
--- user a sync-log row has named since, and the missing triggers and blocked adoptions, read
--- where they live. Its cost follows what was written since the last run, not the number of
--- users. A write that leaves no log row (one made with our triggers disabled, as some restores
--- do, or an edit of public.users by hand) is found by the next full check only.
+-- cron job): the problems the last full check (nura.check_all) found, kept current, and those
+-- of every user whose sync failed since; the missing triggers and blocked adoptions are read
+-- where they live. A sync that succeeded left its user as Auth has them, so drift comes only
+-- from a sync that failed (and logged it) or from a write we never saw: one made with our
+-- triggers disabled, as some restores do, or an edit of public.users by hand, which the next
+-- full check finds. A known problem is looked at again when a log row names its user (a repair
+-- logs), and otherwise in turn, a thousand users a run, for what goes away unlogged (an auth user
+-- deleted before their row was made). Its cost follows the log written since the last run and
+-- the failures in it, not the number of users.
 -- Each run also counts the log rows it has seen for nura.sync_metrics and folds the counts of
 -- users, so neither reader reads every row.
 create or replace function nura.check_changes()
@@ -15,7 +19,9 @@ as $$
 declare
     v_state record;
     v_settled boolean;
+    v_rechecked constant integer := 1000;
     v_users uuid[];
+    v_rechecked_through uuid;
     v_count_to bigint;
 begin
     if to_regclass('nura.check_state') is null then  -- rolled back past its migration: nothing is kept
@@ -31,11 +37,27 @@ begin
     v_settled := v_state.pending_xmax is not null
                  and pg_catalog.pg_snapshot_xmin(pg_catalog.pg_current_snapshot()) >= v_state.pending_xmax;
 
-    v_users := array(select l.user_id from public.user_sync_logs l
-                     where l.id > v_state.checked_through and l.user_id is not null
-                     union
-                     select d.user_id from nura.drift_problems d);
-    return query select * from nura.record_problems(v_users);  -- adds to the result; the run goes on
+    with next_known as (
+        select distinct d.user_id from nura.drift_problems d
+        where d.user_id > coalesce(v_state.rechecked_through, '00000000-0000-0000-0000-000000000000')
+        order by d.user_id limit v_rechecked
+    )
+    select array(select l.user_id from public.user_sync_logs l
+                 where l.id > v_state.checked_through and not l.success and l.user_id is not null
+                 union
+                 select d.user_id from nura.drift_problems d
+                 where exists (select from public.user_sync_logs l
+                               where l.user_id = d.user_id and l.id > v_state.checked_through)
+                 union
+                 select k.user_id from next_known k),
+           (select case when count(*) = v_rechecked then (array_agg(k.user_id order by k.user_id desc))[1] end
+            from next_known k)  -- null: round again
+      into v_users, v_rechecked_through;
+    -- a thousand users at a time: few enough that each is looked up by index, not by a scan
+    for v_from in 1 .. coalesce(cardinality(v_users), 0) by 1000 loop
+        perform nura.record_problems(v_users[v_from:v_from + 999]);
+    end loop;
+    return query select * from nura.known_problems();  -- adds to the result; the run goes on
 
     if v_settled then
         -- at most this many ids a run, so a first count of a long log goes in short steps
@@ -74,6 +96,7 @@ begin
                                  then (select coalesce(max(l.id), 0) from public.user_sync_logs l) else s.pending_log_id end,
            pending_xmax = case when v_settled or s.pending_xmax is null
                                then pg_catalog.pg_snapshot_xmax(pg_catalog.pg_current_snapshot()) else s.pending_xmax end,
+           rechecked_through = v_rechecked_through,
            changes_checked_at = now();
 end
 $$;
