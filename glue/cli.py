@@ -11,6 +11,7 @@ import psycopg
 from yoyo import exceptions as yoyo_errors
 
 from . import migrate as installer
+from . import schedule as jobs
 from .config import database_url, listen_address, migrate_database_url, port_number
 from .errors import OperatorError
 from .legacy import LEGACY_TABLES, import_legacy, repoint_legacy, switch_legacy, verify_legacy
@@ -54,13 +55,33 @@ def _status(args) -> int:
         )
     for line in s.legacy:
         print(line)
+    if s.jobs is None:
+        print("scheduled jobs: none, pg_cron is not installed here (nura-users schedule says what to run instead)")
+    else:
+        print(*s.jobs or ["scheduled jobs: none (nura-users schedule installs them)"], sep="\n")
+    return 0
+
+
+def _schedule(args) -> int:
+    with psycopg.connect(migrate_database_url(), autocommit=True) as conn:
+        if not jobs.has_pg_cron(conn):
+            print("\n".join(jobs.crontab(args.prune_older_than)))
+            raise OperatorError(
+                "pg_cron is not installed in this database: nothing was scheduled; the crontab lines above run the same"
+            )
+        if args.remove:
+            print(f"removed {jobs.remove(conn)} scheduled job(s)")
+            return 0
+        for job in jobs.install(conn, args.prune_older_than):
+            print(f"scheduled: {jobs.JOB_PREFIX}{job.name} ({job.schedule}): {job.sql}")
     return 0
 
 
 def _check(args) -> int:
+    check = "check_changes" if args.changes else "check_all"
     with psycopg.connect(database_url(), autocommit=True) as conn:
         rows = conn.execute(
-            "select user_id, problem, detail from nura.check_all() order by problem, user_id"
+            f"select user_id, problem, detail from nura.{check}() order by problem, user_id"  # one of two names
         ).fetchall()
     for user_id, problem, detail in rows:
         print(f"{problem}\t{user_id or '-'}\t{json.dumps(detail)}")
@@ -182,12 +203,26 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="drop tables even if they hold rows")
     p.set_defaults(run=_rollback)
     commands.add_parser("status", help="migrations, triggers, drift, sync success").set_defaults(run=_status)
-    commands.add_parser("check", help="the drift report; exit 1 on drift").set_defaults(run=_check)
+    p = commands.add_parser("check", help="the drift report (a full check); exit 1 on drift")
+    p.add_argument(
+        "--changes", action="store_true", help="only what was written since the last check, and what it knew"
+    )
+    p.set_defaults(run=_check)
     commands.add_parser("reconcile", help="repair drift").set_defaults(run=_reconcile)
     p = commands.add_parser("prune", help="delete old sync-log rows, keeping what a repair needs")
     p.add_argument("--older-than", type=_days, required=True, metavar="DAYS", help="delete rows older than this")
     p.add_argument("--yes", action="store_true", help="delete them (without it: say how many there are)")
     p.set_defaults(run=_prune)
+    p = commands.add_parser("schedule", help="install the maintenance jobs in pg_cron (or say what to run instead)")
+    p.add_argument(
+        "--prune-older-than",
+        type=_days,
+        default=jobs.DEFAULT_PRUNE_DAYS,
+        metavar="DAYS",
+        help=f"what the prune job keeps (default {jobs.DEFAULT_PRUNE_DAYS} days)",
+    )
+    p.add_argument("--remove", action="store_true", help="remove the jobs instead")
+    p.set_defaults(run=_schedule)
     legacy = commands.add_parser("legacy", help="move chat_users, voice_users and custom_users in")
     legacy_commands = legacy.add_subparsers(dest="legacy_command", required=True, parser_class=_Parser)
     p = legacy_commands.add_parser("import", help="import the legacy tables, in batches, resumable")

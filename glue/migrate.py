@@ -21,6 +21,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 from yoyo import get_backend, read_migrations
 
+from . import schedule
 from .config import yoyo_url
 from .errors import OperatorError
 from .legacy import legacy_state
@@ -31,7 +32,7 @@ MIGRATIONS_SCHEMA = "nura_migrations"
 # What a plpgsql/ file defines, by what it creates, in the order they are applied: views and
 # triggers need the functions (function bodies are checked at commit, so their order is free).
 _KINDS = (
-    ("function", re.compile(r"^create or replace function ", re.I | re.M)),
+    ("function", re.compile(r"^create or replace (function|procedure) ", re.I | re.M)),
     ("view", re.compile(r"^create or replace view ", re.I | re.M)),
     ("trigger", re.compile(r"^select nura\.install_trigger\(", re.I | re.M)),
 )
@@ -62,6 +63,7 @@ class Status:
     full_check_at: datetime | None = None
     sync_metrics: list[dict] = field(default_factory=list)
     legacy: list[str] = field(default_factory=list)
+    jobs: list[str] | None = None  # None: no pg_cron
 
 
 def _migrations():
@@ -77,7 +79,9 @@ def _kind(path: Path) -> str:
     for kind, creates in _KINDS:
         if creates.search(text):
             return kind
-    raise MigrateError(f"plpgsql/{path.relative_to(sql_dir('plpgsql'))} defines no function, view or trigger")
+    raise MigrateError(
+        f"plpgsql/{path.relative_to(sql_dir('plpgsql'))} defines no function, procedure, view or trigger"
+    )
 
 
 def plpgsql_files() -> list[Path]:
@@ -311,4 +315,6 @@ def status(url: str) -> Status:
             result.sync_metrics = cur.execute("select * from nura.sync_metrics order by source").fetchall()
             if _has(conn, "nura.legacy_repoints"):
                 result.legacy = legacy_state(conn)
+        if schedule.has_pg_cron(conn):
+            result.jobs = schedule.scheduled(conn)
     return result

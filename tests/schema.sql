@@ -63,6 +63,55 @@ WITH (fillfactor='80');
 
 COMMENT ON TABLE public.users IS 'One row per person, keyed by the Supabase auth user id; kept by nura-users.';
 --
+-- Name: run_prune(integer, integer); Type: PROCEDURE; Schema: nura; Owner: -
+--
+
+CREATE PROCEDURE nura.run_prune(IN p_older_than_days integer, IN p_batch integer DEFAULT 10000)
+    LANGUAGE plpgsql
+    AS $$
+declare
+    v_before timestamptz;
+    v_last bigint := 0;
+begin
+    if p_older_than_days is null or p_older_than_days not between 1 and 36500 then
+        perform nura.raise_error('PT400', 'the age must be a whole number of days from 1 to 36500');
+    end if;
+    v_before := pg_catalog.now() - pg_catalog.make_interval(days => p_older_than_days);
+    while v_last is not null loop
+        select p.last_id into v_last from nura.prune_sync_logs(v_before, v_last, p_batch) p;
+        commit;
+    end loop;
+end
+$$;
+--
+-- Name: PROCEDURE run_prune(IN p_older_than_days integer, IN p_batch integer); Type: COMMENT; Schema: nura; Owner: -
+--
+
+COMMENT ON PROCEDURE nura.run_prune(IN p_older_than_days integer, IN p_batch integer) IS 'Prunes the sync log in committed batches (for a scheduled job).';
+--
+-- Name: run_reconcile(integer); Type: PROCEDURE; Schema: nura; Owner: -
+--
+
+CREATE PROCEDURE nura.run_reconcile(IN p_batch integer DEFAULT 5000)
+    LANGUAGE plpgsql
+    AS $$
+declare
+    v_after uuid;
+begin
+    loop
+        select b.last_id into v_after from nura.backfill_users(v_after, p_batch) b;
+        commit;
+        exit when v_after is null;
+    end loop;
+    perform nura.reconcile();
+end
+$$;
+--
+-- Name: PROCEDURE run_reconcile(IN p_batch integer); Type: COMMENT; Schema: nura; Owner: -
+--
+
+COMMENT ON PROCEDURE nura.run_reconcile(IN p_batch integer) IS 'Backfills in committed batches, then reconciles (for a scheduled job).';
+--
 -- Name: check_state; Type: TABLE; Schema: nura; Owner: -
 --
 
@@ -594,6 +643,16 @@ GRANT CREATE ON SCHEMA public TO postgres;
 GRANT SELECT ON TABLE public.users TO authenticated;
 GRANT SELECT ON TABLE public.users TO service_role;
 GRANT SELECT ON TABLE public.users TO nura_service;
+--
+-- Name: PROCEDURE run_prune(IN p_older_than_days integer, IN p_batch integer); Type: ACL; Schema: nura; Owner: -
+--
+
+REVOKE ALL ON PROCEDURE nura.run_prune(IN p_older_than_days integer, IN p_batch integer) FROM PUBLIC;
+--
+-- Name: PROCEDURE run_reconcile(IN p_batch integer); Type: ACL; Schema: nura; Owner: -
+--
+
+REVOKE ALL ON PROCEDURE nura.run_reconcile(IN p_batch integer) FROM PUBLIC;
 --
 -- Name: TABLE legacy_adoptions_blocked; Type: ACL; Schema: nura; Owner: -
 --

@@ -81,7 +81,8 @@ def test_each_role_can_call_exactly_its_functions(db):
     assert by_role == {"anon": set(), "authenticated": USER_API, "service_role": services, "nura_service": services}
     assert (
         db.all(
-            "select proname from pg_proc where pronamespace = 'nura'::regnamespace"
+            # but the procedures of scheduled jobs, which commit and so can carry no SET clause
+            "select proname from pg_proc where pronamespace = 'nura'::regnamespace and prokind <> 'p'"
             " and not ('search_path=\"\"' = any (proconfig))"
         )
         == []
