@@ -99,6 +99,17 @@ def test_an_unconfirmed_signup_gets_nothing_of_the_person_until_it_confirms(lega
     assert verify_legacy(db.url()) == [] and db.drift() == []
 
 
+def test_confirming_many_accounts_in_one_statement_adopts_their_people(legacy_db):
+    db = legacy_db
+    person = _person(db)
+    accounts = [db.auth.email_signup(e, autoconfirm=False) for e in ("lin@example.com", "other@example.com")]
+    with psycopg.connect(db.url("supabase_auth_admin")) as conn:  # an admin confirming them all at once
+        conn.execute("update users set email_confirmed_at = now() where id = any(%s::uuid[])", (accounts,))
+    assert _rows_for(db, "lin@example.com") == [(accounts[0], "supabase_auth")]
+    assert db.user(accounts[0])["xp"] == 300 and db.user(str(person)) is None  # merged into the account
+    assert verify_legacy(db.url()) == [] and db.drift() == []
+
+
 def test_the_import_gives_an_unconfirmed_account_nothing(legacy_db):
     db = legacy_db
     account = db.auth.email_signup("pending@example.com", autoconfirm=False)

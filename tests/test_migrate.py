@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parent.parent
 OUR_TRIGGERS = {
     "tg_auth_users__sync_insert",
     "tg_auth_users__sync_bulk_insert",
+    "tg_auth_users__sync_bulk_update",
     "tg_auth_users__sync_update",
     "tg_auth_users__sync_delete",
 }

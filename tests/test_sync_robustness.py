@@ -14,6 +14,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from glue.dev.supabase_standin import Transaction, clock
+from tests.support.database import row_by_row_syncs
 
 
 @pytest.mark.parametrize(
@@ -106,15 +107,6 @@ def test_a_failing_update_is_logged_and_repaired_by_reconcile(db):
     assert db.drift() == []
 
 
-def _row_by_row_syncs(conn: psycopg.Connection) -> int:
-    """How often this transaction synced one row at a time (its deferred events fired first)."""
-    conn.execute("set constraints all immediate")
-    return conn.execute(
-        "select coalesce(sum(calls), 0) from pg_stat_xact_user_functions"
-        " where schemaname = 'nura' and funcname = 'sync_auth_user'"
-    ).fetchone()[0]
-
-
 def test_bulk_insert_with_one_bad_row_syncs_the_others(db):
     _break_sync_for(db, "bad@bulk.example")
     with psycopg.connect(db.url("supabase_auth_admin")) as conn:
@@ -125,7 +117,7 @@ def test_bulk_insert_with_one_bad_row_syncs_the_others(db):
             " e, '{}', '{}', now(), now(), false, false, ''"
             " from unnest(array['a@bulk.example', 'bad@bulk.example', 'c@bulk.example']) e"
         )
-        assert _row_by_row_syncs(conn) == 3
+        assert row_by_row_syncs(conn) == 3
     emails = [e for (e,) in db.all("select email from public.users order by email")]
     assert emails == ["a@bulk.example", "c@bulk.example"]
     assert db.one("select count(*) from public.user_sync_logs where not success")[0] == 1
@@ -190,7 +182,7 @@ def _insert_anonymous(db, n: int) -> None:
             " from generate_series(1, %s)",
             (n,),
         )
-        assert _row_by_row_syncs(conn) == 0  # one set-based statement
+        assert row_by_row_syncs(conn) == 0  # one set-based statement
 
 
 def test_bulk_purge_of_thousands_of_anonymous_users(db):
@@ -198,7 +190,7 @@ def test_bulk_purge_of_thousands_of_anonymous_users(db):
     assert db.one("select count(*) from public.users")[0] == 5000
     with psycopg.connect(db.url("supabase_auth_admin")) as conn:
         conn.execute("delete from users where is_anonymous is true and created_at < now() - interval '30 days'")
-        assert _row_by_row_syncs(conn) == 0
+        assert row_by_row_syncs(conn) == 0
     assert db.one("select count(*) from public.users where deleted_at is null")[0] == 0
     assert db.one("select count(*) from public.user_sync_logs where sync_type = 'delete'")[0] == 5000
     assert db.drift() == []

@@ -8,8 +8,8 @@ stable
 set search_path = ''
 as $$
     select null::uuid, 'trigger_missing', jsonb_build_object('missing', array_agg(t.name))
-    from unnest(array['tg_auth_users__sync_insert', 'tg_auth_users__sync_bulk_insert',
-                      'tg_auth_users__sync_update', 'tg_auth_users__sync_delete']) as t(name)
+    from unnest(array['tg_auth_users__sync_insert', 'tg_auth_users__sync_bulk_insert', 'tg_auth_users__sync_update',
+                      'tg_auth_users__sync_bulk_update', 'tg_auth_users__sync_delete']) as t(name)
     where not exists (
         select from pg_catalog.pg_trigger g
         where g.tgrelid = to_regclass('auth.users') and g.tgname = t.name and g.tgenabled in ('O', 'A'))

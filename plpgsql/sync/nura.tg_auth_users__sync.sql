@@ -15,6 +15,7 @@ declare
     v_auth auth.users;
     v_version text;
     v_unchanged boolean;  -- no mirrored column changed but (perhaps) last_sign_in_at
+    v_synced_in_bulk boolean;
 begin
     if tg_op = 'UPDATE' then
         -- The filter runs for every UPDATE Auth makes, outside the sync's isolation, so it must
@@ -42,10 +43,22 @@ begin
             execute 'discard plans';
             v_unchanged := false;
         end;
-        if v_unchanged then
-            if old.last_sign_in_at is not distinct from new.last_sign_in_at then
-                return null;  -- a role, token, ban, refresh or app-metadata write: nothing we mirror changed
+        if v_unchanged and old.last_sign_in_at is not distinct from new.last_sign_in_at then
+            return null;  -- a role, token, ban, refresh or app-metadata write: nothing we mirror changed
+        end if;
+        if coalesce(current_setting('nura.bulk_updated_by', true), '') <> '' then
+            -- a multi-row statement synced its rows (nura.tg_auth_users__sync_bulk_update): done,
+            -- if the row is as that statement left it and this event is that statement's (Auth's
+            -- own writes are single-row: they never come here, nor pay for an error block)
+            select position(',' || a.cmin::text || ',' in current_setting('nura.bulk_updated_by')) > 0
+                   and a is not distinct from new
+              into v_synced_in_bulk
+              from auth.users a where a.id = new.id;
+            if v_synced_in_bulk then
+                return null;
             end if;
+        end if;
+        if v_unchanged then
             -- A sign-in: its event writes its own value (a later sign-in in the transaction has a
             -- later event), unless the general path must sync this user.
             if nura.sync_sign_in(new.id, old.last_sign_in_at, new.last_sign_in_at) then

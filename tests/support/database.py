@@ -72,3 +72,12 @@ class Database:
 
     def drift(self) -> list[tuple]:
         return self.all("select user_id, problem, detail from nura.check_consistency() order by 2, 1")
+
+
+def row_by_row_syncs(conn: psycopg.Connection) -> int:
+    """How often this transaction synced one row at a time (its deferred events fired first)."""
+    conn.execute("set constraints all immediate")
+    return conn.execute(
+        "select coalesce(sum(calls), 0) from pg_stat_xact_user_functions"
+        " where schemaname = 'nura' and funcname = 'sync_auth_user'"
+    ).fetchone()[0]

@@ -1,0 +1,159 @@
+-- AFTER UPDATE ON auth.users, once per statement: a statement updating many users (an admin
+-- confirming thousands, a metadata migration, a soft delete of many) is synced set-based here,
+-- as the row-by-row sync would sync each row, and the statement is marked so that its deferred
+-- per-row events, finding the row as this statement left it, return at once. A single-row
+-- UPDATE, Auth's own, is left to the deferred trigger, which sees the whole transaction at once.
+-- Rows the set-based statement does not cover (no row of ours, a legacy person's or a deleted
+-- one, an anonymous account made permanent or one brought back) are synced one by one here, each
+-- alone. If the set-based sync fails, nothing is marked and the per-row events sync each alone.
+create or replace function nura.tg_auth_users__sync_bulk_update()
+returns trigger
+language plpgsql
+security definer
+set search_path = ''
+set jit = off  -- the transition tables' joins are estimated far too big: compiling them costs more than they do
+as $$
+declare
+    v_others bigint;      -- rows left to sync one by one
+    v_deleted bigint;     -- rows deleted now (or still)
+    v_confirming bigint;  -- rows whose address may have been confirmed now
+    v_rewritten boolean;  -- a row written with every value as it was
+    v_statement text;
+begin
+    perform 'PRAGMA:TABLE: old_auth_users (like auth.users)';  -- the statement's transition tables, for plpgsql_check
+    perform 'PRAGMA:TABLE: new_auth_users (like auth.users)';
+    if (select count(*) from (select from new_auth_users limit 2) t) < 2 then
+        return null;
+    end if;
+    begin
+        perform 'PRAGMA:DISABLE:CHECK';  -- the transition tables' rows are auth.users rows; the stand-in's are not
+        -- One pass over the statement's rows: what each write changed of the fields Auth feeds (as
+        -- nura.auth_user_fields maps them), written where ours differs, with one log row each, for
+        -- the users whose row of ours Auth owns and who stay as they were (not deleted, not made
+        -- permanent); and how many rows are left for the steps below.
+        with pairs as materialized (
+            select o.id, o.email as o_email, n.email, o.phone as o_phone, n.phone,
+                   o.raw_user_meta_data as o_meta, n.raw_user_meta_data as meta,
+                   o.email_confirmed_at as o_email_confirmed_at, n.email_confirmed_at,
+                   o.phone_confirmed_at as o_phone_confirmed_at, n.phone_confirmed_at,
+                   o.last_sign_in_at as o_last_sign_in_at, n.last_sign_in_at,
+                   o.created_at as o_created_at, n.created_at,
+                   n.deleted_at is not null as deleted,
+                   o.deleted_at is null and n.deleted_at is null and o.is_anonymous is not distinct from n.is_anonymous as plain,
+                   o is not distinct from n as rewritten
+            from old_auth_users o join new_auth_users n on n.id = o.id
+        ), changes as (
+            select c.* from (
+                select p.id,
+                       p.o_email is distinct from p.email as email_changed, p.email,
+                       f.phone_changed, case when f.phone_changed then nura.e164(p.phone) end as phone_number,
+                       f.name_changed, case when f.name_changed then nura.metadata_text(p.meta, '{full_name,name}', 200) end as full_name,
+                       f.avatar_changed, case when f.avatar_changed then nura.metadata_url(p.meta, '{avatar_url,picture}') end as avatar_url,
+                       p.o_email_confirmed_at is distinct from p.email_confirmed_at as email_confirmed_changed, p.email_confirmed_at,
+                       p.o_phone_confirmed_at is distinct from p.phone_confirmed_at as phone_confirmed_changed, p.phone_confirmed_at,
+                       p.o_last_sign_in_at is distinct from p.last_sign_in_at as sign_in_changed, p.last_sign_in_at,
+                       p.created_at is not null and p.o_created_at is distinct from p.created_at as created_changed, p.created_at
+                from pairs p
+                cross join lateral (select
+                    p.o_phone is distinct from p.phone
+                        and nura.e164(p.o_phone) is distinct from nura.e164(p.phone) as phone_changed,
+                    (p.o_meta -> 'full_name' is distinct from p.meta -> 'full_name' or p.o_meta -> 'name' is distinct from p.meta -> 'name')
+                        and nura.metadata_text(p.o_meta, '{full_name,name}', 200) is distinct from nura.metadata_text(p.meta, '{full_name,name}', 200) as name_changed,
+                    (p.o_meta -> 'avatar_url' is distinct from p.meta -> 'avatar_url' or p.o_meta -> 'picture' is distinct from p.meta -> 'picture')
+                        and nura.metadata_url(p.o_meta, '{avatar_url,picture}') is distinct from nura.metadata_url(p.meta, '{avatar_url,picture}') as avatar_changed) f
+                where p.plain
+            ) c
+            where c.email_changed or c.phone_changed or c.name_changed or c.avatar_changed or c.email_confirmed_changed
+               or c.phone_confirmed_changed or c.sign_in_changed or c.created_changed
+        ), differing as (  -- of those ours holds, where ours differs from what Auth holds now, and ours before
+            select c.id, u as was,
+                   case when c.email_changed and c.email is distinct from u.email then jsonb_build_object('email', c.email) else '{}' end
+                   || case when c.phone_changed and c.phone_number is distinct from u.phone_number then jsonb_build_object('phone_number', c.phone_number) else '{}' end
+                   || case when c.name_changed and c.full_name is distinct from u.full_name then jsonb_build_object('full_name', c.full_name) else '{}' end
+                   || case when c.avatar_changed and c.avatar_url is distinct from u.avatar_url then jsonb_build_object('avatar_url', c.avatar_url) else '{}' end
+                   || case when c.email_confirmed_changed and c.email_confirmed_at is distinct from u.email_confirmed_at then jsonb_build_object('email_confirmed_at', c.email_confirmed_at) else '{}' end
+                   || case when c.phone_confirmed_changed and c.phone_confirmed_at is distinct from u.phone_confirmed_at then jsonb_build_object('phone_confirmed_at', c.phone_confirmed_at) else '{}' end
+                   || case when c.sign_in_changed and c.last_sign_in_at is distinct from u.last_sign_in_at then jsonb_build_object('last_sign_in_at', c.last_sign_in_at) else '{}' end
+                   || case when c.created_changed and c.created_at is distinct from u.created_at then jsonb_build_object('created_at', c.created_at) else '{}' end as after,
+                   case when c.email_changed and c.email is distinct from u.email then jsonb_build_object('email', u.email) else '{}' end
+                   || case when c.phone_changed and c.phone_number is distinct from u.phone_number then jsonb_build_object('phone_number', u.phone_number) else '{}' end
+                   || case when c.name_changed and c.full_name is distinct from u.full_name then jsonb_build_object('full_name', u.full_name) else '{}' end
+                   || case when c.avatar_changed and c.avatar_url is distinct from u.avatar_url then jsonb_build_object('avatar_url', u.avatar_url) else '{}' end
+                   || case when c.email_confirmed_changed and c.email_confirmed_at is distinct from u.email_confirmed_at then jsonb_build_object('email_confirmed_at', u.email_confirmed_at) else '{}' end
+                   || case when c.phone_confirmed_changed and c.phone_confirmed_at is distinct from u.phone_confirmed_at then jsonb_build_object('phone_confirmed_at', u.phone_confirmed_at) else '{}' end
+                   || case when c.sign_in_changed and c.last_sign_in_at is distinct from u.last_sign_in_at then jsonb_build_object('last_sign_in_at', u.last_sign_in_at) else '{}' end
+                   || case when c.created_changed and c.created_at is distinct from u.created_at then jsonb_build_object('created_at', u.created_at) else '{}' end as before
+            from changes c
+            join public.users u on u.id = c.id
+            where u.origin = 'supabase_auth' and u.deleted_at is null
+        ), updated as (
+            update public.users u
+               set (email, phone_number, full_name, avatar_url, email_confirmed_at, phone_confirmed_at,
+                    last_sign_in_at, created_at, updated_at)
+                 = (r.email, r.phone_number, r.full_name, r.avatar_url, r.email_confirmed_at,
+                    r.phone_confirmed_at, r.last_sign_in_at, r.created_at, now())
+              from differing d
+              cross join lateral jsonb_populate_record(d.was, d.after) r
+             where u.id = d.id and d.after <> '{}'
+            returning u.id, d.after, d.before
+        ), logged as (
+            insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
+            select d.id, 'update', 'supabase_auth', d.before, d.after, true from updated d
+        )
+        select (select count(*) from pairs p where not p.plain and not p.deleted)
+                   + (select count(*) from changes) - (select count(*) from differing),
+               (select count(*) from pairs p where p.deleted),
+               (select count(*) from changes c where c.email_confirmed_changed or c.email_changed),
+               (select bool_or(p.rewritten) from pairs p)
+          into v_others, v_deleted, v_confirming, v_rewritten;
+
+        -- the accounts whose write confirmed an address may adopt a legacy person, if there are any
+        if v_confirming > 0 and to_regclass('nura.legacy_user_map') is not null
+           and exists (select from nura.legacy_user_map) then
+            perform nura.legacy_adopt(a.accounts, 'supabase_auth')  -- a thousand at a time
+            from (
+                select array_agg(c.n) as accounts from (
+                    select n, (row_number() over ()) / 1000 as chunk
+                    from old_auth_users o join new_auth_users n on n.id = o.id
+                    where o.deleted_at is null and n.deleted_at is null
+                      and o.is_anonymous is not distinct from n.is_anonymous and nura.legacy_adopts_on(o, n)
+                      and exists (select from public.users u where u.id = n.id and u.origin = 'supabase_auth' and u.deleted_at is null)
+                ) c group by c.chunk
+            ) a;
+        end if;
+
+        if v_deleted > 0 then  -- tombstoned, set-based (those deleted before are left alone)
+            perform nura.tombstone_users(array(select n.id from new_auth_users n where n.deleted_at is not null), 'supabase_auth');
+        end if;
+
+        if v_others > 0 then
+            perform nura.sync_auth_user(o, n, 'supabase_auth')
+            from old_auth_users o join new_auth_users n on n.id = o.id
+            where n.deleted_at is null
+              and case when o.deleted_at is not null or o.is_anonymous is distinct from n.is_anonymous then true
+                       when exists (select from public.users u
+                                    where u.id = n.id and u.origin = 'supabase_auth' and u.deleted_at is null) then false
+                       else nura.auth_user_fields(o) is distinct from nura.auth_user_fields(n) end;  -- in this order
+        end if;
+        perform 'PRAGMA:ENABLE:CHECK';
+
+        -- A row this statement rewrote with every value as it was would make a change an earlier
+        -- statement of this transaction made to it look synced: then the per-row events sync it all.
+        if v_rewritten then
+            return null;
+        end if;
+        -- the command this statement ran as, which the rows it wrote carry (cmin) until a later
+        -- statement writes them again: their per-row events return at once (nura.tg_auth_users__sync)
+        v_statement := (select a.cmin::text from auth.users a where a.id = (select n.id from new_auth_users n limit 1));
+        perform set_config('nura.bulk_updated_by',
+            coalesce(nullif(current_setting('nura.bulk_updated_by', true), ''), ',') || v_statement || ',', true);
+    exception when others then
+        if nura.is_server_failure(sqlstate) then
+            raise;
+        end if;
+    end;
+    return null;
+end
+$$;
+comment on function nura.tg_auth_users__sync_bulk_update() is 'Trigger: syncs a multi-row UPDATE of auth.users set-based.';
+revoke all on function nura.tg_auth_users__sync_bulk_update() from public;
