@@ -167,6 +167,9 @@ def test_rollback_refuses_to_drop_rows_then_removes_everything(db, run):
     uid = db.auth.email_signup("keep@example.com")
     with db.connect() as conn:
         conn.execute("insert into nura.legacy_user_map values ('chat_users', %s, %s, 'digest')", (uid, uid))
+    assert run(db, "rollback")[:2] == (0, "rolled back: 0010.update-event-per-statement\n")
+    db.auth.sign_in(uid)  # an event for every row again, as the release before had it
+    assert db.user(uid)["last_sign_in_at"] is not None and db.drift() == []
     assert run(db, "rollback")[:2] == (0, "rolled back: 0009.incremental-check\n")  # counts and findings only
     assert run(db, "status")[0] == 0 and run(db, "check")[0] == 0  # the counts' readers are guarded
     assert db.one("select live from nura.user_counts")[0] == 1

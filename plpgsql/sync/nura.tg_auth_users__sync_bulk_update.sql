@@ -1,17 +1,19 @@
 -- AFTER UPDATE ON auth.users, once per statement: a statement updating many users (an admin
--- confirming thousands, a metadata migration, a soft delete of many) is synced set-based here,
--- as the row-by-row sync would sync each row, and the statement is marked so that its deferred
--- per-row events, finding the row as this statement left it, return at once. A single-row
--- UPDATE, Auth's own, is left to the deferred trigger, which sees the whole transaction at once.
--- Rows the set-based statement does not cover (no row of ours, a legacy person's or a deleted
--- one, an anonymous account made permanent or one brought back) are synced one by one here, each
--- alone. If the set-based sync fails, nothing is marked and the per-row events sync each alone.
+-- confirming thousands, a metadata migration, a soft delete of many) is synced here, at its end,
+-- as the row-by-row sync would sync each row. Only its first row has a deferred event (the WHEN
+-- clause of tg_auth_users__sync_update); the statement is marked so that event, finding its row
+-- as this statement left it, returns at once. A single-row UPDATE, Auth's own, is left to that
+-- event, which sees the whole transaction at commit. Rows the set-based statement does not
+-- cover (no row of ours, a legacy person's or a deleted one, an anonymous account made permanent
+-- or one brought back) are synced one by one here, each alone; if the set-based statement
+-- fails, every changed row is, so one bad row fails alone.
 create or replace function nura.tg_auth_users__sync_bulk_update()
 returns trigger
 language plpgsql
 security definer
 set search_path = ''
 set jit = off  -- the transition tables' joins are estimated far too big: compiling them costs more than they do
+set work_mem = '64MB'  -- their rows are sorted and hashed whole: in memory, not spilled
 as $$
 declare
     v_others bigint;      -- rows left to sync one by one
@@ -136,22 +138,28 @@ begin
                        else nura.auth_user_fields(o) is distinct from nura.auth_user_fields(n) end;  -- in this order
         end if;
         perform 'PRAGMA:ENABLE:CHECK';
-
-        -- A row this statement rewrote with every value as it was would make a change an earlier
-        -- statement of this transaction made to it look synced: then the per-row events sync it all.
-        if v_rewritten then
-            return null;
-        end if;
-        -- the command this statement ran as, which the rows it wrote carry (cmin) until a later
-        -- statement writes them again: their per-row events return at once (nura.tg_auth_users__sync)
-        v_statement := (select a.cmin::text from auth.users a where a.id = (select n.id from new_auth_users n limit 1));
-        perform set_config('nura.bulk_updated_by',
-            coalesce(nullif(current_setting('nura.bulk_updated_by', true), ''), ',') || v_statement || ',', true);
     exception when others then
         if nura.is_server_failure(sqlstate) then
             raise;
         end if;
+        perform 'PRAGMA:DISABLE:CHECK';
+        perform nura.sync_auth_user(o, n, 'supabase_auth')
+        from old_auth_users o join new_auth_users n on n.id = o.id
+        where o.deleted_at is distinct from n.deleted_at or o.is_anonymous is distinct from n.is_anonymous
+           or nura.auth_user_fields(o) is distinct from nura.auth_user_fields(n);
+        v_rewritten := (select bool_or(o is not distinct from n) from old_auth_users o join new_auth_users n on n.id = o.id);
+        perform 'PRAGMA:ENABLE:CHECK';
     end;
+    if v_rewritten then
+        -- A row this statement rewrote with every value as it was would make a change an earlier
+        -- statement of this transaction made to it look synced: its events sync it all.
+        return null;
+    end if;
+    -- the command this statement ran as, which the rows it wrote carry (cmin) until a later
+    -- statement writes them again: their events return at once (nura.tg_auth_users__sync)
+    v_statement := (select a.cmin::text from auth.users a where a.id = (select n.id from new_auth_users n limit 1));
+    perform set_config('nura.bulk_updated_by',
+        coalesce(nullif(current_setting('nura.bulk_updated_by', true), ''), ',') || v_statement || ',', true);
     return null;
 end
 $$;
