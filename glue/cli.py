@@ -48,6 +48,9 @@ def _status(args) -> int:
     if s.drift is not None:
         print(f"drift: {s.drift} problem(s) (nura-users check lists them)")
         print(f"last full drift check: {f'{s.full_check_at:%Y-%m-%d %H:%M:%S%z}' if s.full_check_at else 'never'}")
+    if s.unsettled_log_rows is not None:
+        # a transaction held open (or a forgotten prepared one) keeps the watermark from moving
+        print(f"sync log rows beyond the incremental check's watermark: {s.unsettled_log_rows}")
     for m in s.sync_metrics:
         print(
             f"sync from {m['source']}: {m['succeeded']}/{m['total']} succeeded "

@@ -61,6 +61,7 @@ class Status:
     triggers: dict[str, bool] = field(default_factory=dict)
     drift: int | None = None
     full_check_at: datetime | None = None
+    unsettled_log_rows: int | None = None  # log ids past the incremental check's watermark
     sync_metrics: list[dict] = field(default_factory=list)
     legacy: list[str] = field(default_factory=list)
     jobs: list[str] | None = None  # None: no pg_cron
@@ -135,6 +136,9 @@ def migrate(url: str) -> MigrateReport:
         # After the transaction above, which locked auth.users: the backfill in batches, then
         # the repair of any other drift.
         repaired = backfill(conn) + conn.execute("select nura.reconcile()").fetchone()[0]
+        # a full check recorded: what the incremental one builds on, and the counts put right
+        # (after a restore with our triggers off, nothing counted the restored users)
+        conn.execute("select count(*) from nura.check_all()")
         count_sync_log(conn)
     return MigrateReport(applied=[m.id for m in pending], definitions=len(files) - 1, repaired=repaired)
 
@@ -237,7 +241,8 @@ _DROP_TABLE = re.compile(r"^\s*drop\s+table\s+(?:if\s+exists\s+)?([\w.]+)", re.I
 _DROP_COLUMN = re.compile(r"^\s*alter\s+table\s+([\w.]+)\s+drop\s+column\s+(?:if\s+exists\s+)?(\w+)", re.I | re.M)
 
 
-# Tables of what the checks found and counted: rebuilt by the next full check, never user data.
+# Tables of what the checks found and counted (the next full check, or migrate, finds and counts
+# them again): never user data.
 _BOOKKEEPING = {"nura.drift_problems", "nura.check_state", "nura.sync_log_counts", "nura.user_count_changes"}
 
 
@@ -307,7 +312,10 @@ def status(url: str) -> Status:
             check = "check_changes" if _has(conn, "nura.check_state") else "check_consistency"
             drift = conn.execute(f"select problem, detail from nura.{check}()").fetchall()
             if check == "check_changes":
-                result.full_check_at = conn.execute("select full_check_at from nura.check_state").fetchone()[0]
+                result.full_check_at, result.unsettled_log_rows = conn.execute(
+                    "select s.full_check_at, (select coalesce(max(l.id), 0) from public.user_sync_logs l)"
+                    " - least(s.checked_through, s.counted_through) from nura.check_state s"
+                ).fetchone()
             result.drift = len(drift)
             missing = {t for problem, detail in drift if problem == "trigger_missing" for t in detail["missing"]}
             result.triggers = {t: t not in missing for t in result.triggers}

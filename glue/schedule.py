@@ -24,7 +24,9 @@ def jobs(prune_days: int) -> list[Job]:
     return [
         Job("check changes", "* * * * *", "select count(*) from nura.check_changes()", "nura-users check --changes"),
         Job("full check", "17 3 * * *", "select count(*) from nura.check_all()", "nura-users check"),
-        Job("reconcile", "23 * * * *", "call nura.run_reconcile()", "nura-users reconcile"),
+        # daily, after the full check: reconcile still reads every user (its repair of stale and
+        # failed users is one transaction)
+        Job("reconcile", "47 3 * * *", "call nura.run_reconcile()", "nura-users reconcile"),
         Job(
             "prune",
             "41 4 * * *",

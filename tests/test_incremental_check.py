@@ -240,3 +240,32 @@ def test_a_truncate_starts_the_users_count_again(seeded):
     assert db.all("select * from nura.user_counts") == []
     db.auth.email_signup("after@example.com")
     assert db.all("select origin, live, deleted from nura.user_counts") == [("supabase_auth", 1, 0)]
+
+
+def test_a_restore_with_our_triggers_off_is_counted_and_checked_by_the_full_check(seeded):
+    db = seeded
+    with db.connect("supabase_admin") as conn:  # as a restore loads a backup: our triggers off
+        conn.execute("set session_replication_role = replica")
+        conn.execute("delete from public.users where email like 'seed1%%'")
+        conn.execute("select setval('public.user_sync_logs_id_seq', 1)")
+        conn.execute("delete from public.user_sync_logs where id > 1")
+    assert db.one("select sum(live) from nura.user_counts")[0] == SEEDED  # nothing told the count
+    missing = {(u, p) for u, p in _full(db) if p == "missing"}
+    assert len(missing) == 1111 and db.one("select sum(live) from nura.user_counts")[0] == SEEDED - 1111
+    assert db.one("select checked_through <= 1 and counted_through <= 1 from nura.check_state")[0]
+    uid = db.auth.email_signup("after-restore@example.com")
+    for _ in range(2):
+        db.one("select count(*) from nura.check_changes()")
+    assert db.one("select total from nura.sync_metrics where source = 'supabase_auth'")[0] >= 2
+    assert uid in {str(u) for (u,) in db.all("select user_id from public.user_sync_logs")}
+
+
+def test_rolling_the_count_back_keeps_the_totals(db, run):
+    for i in range(3):
+        db.auth.hard_delete(db.auth.email_signup(f"gone{i}@example.com"))
+    for _ in range(2):
+        db.one("select count(*) from nura.check_changes()")
+    assert db.one("select count(*) from nura.sync_log_removed")[0] == 0  # folded into the count
+    totals = db.all("select source, total, succeeded, failed from nura.sync_metrics order by 1")
+    assert run(db, "rollback")[0] == 0 and run(db, "rollback")[1] == "rolled back: 0009.incremental-check\n"
+    assert db.all("select source, total, succeeded, failed from nura.sync_metrics order by 1") == totals

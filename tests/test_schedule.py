@@ -64,7 +64,7 @@ def test_without_pg_cron_it_prints_the_crontab_and_schedules_nothing(db, run):
     assert out.splitlines() == [
         "* * * * *  nura-users check --changes",
         "17 3 * * *  nura-users check",
-        "23 * * * *  nura-users reconcile",
+        "47 3 * * *  nura-users reconcile",
         "41 4 * * *  nura-users prune --older-than 30 --yes",
     ]
     assert "scheduled jobs: none, pg_cron is not installed here" in run(db, "status")[1]

@@ -39,10 +39,10 @@ def check_database(settings: ApiSettings) -> None:
             migrated, can_act_as_user, can_serve = conn.execute(
                 "select exists (select from pg_catalog.pg_namespace where nspname = 'nura'),"
                 " pg_catalog.pg_has_role(current_user, 'authenticated', 'member'),"
-                " (select count(*) = 2 and bool_and(pg_catalog.has_function_privilege(p.oid, 'execute'))"
+                " (select count(*) = 3 and bool_and(pg_catalog.has_function_privilege(p.oid, 'execute'))"
                 "         and pg_catalog.has_schema_privilege('nura', 'usage')"
                 "  from pg_catalog.pg_proc p join pg_catalog.pg_namespace n on n.oid = p.pronamespace"
-                "  where n.nspname = 'nura' and p.proname in ('sync_from_auth', 'check_consistency'))"
+                "  where n.nspname = 'nura' and p.proname in ('sync_from_auth', 'check_consistency', 'check_changes'))"
             ).fetchone()
             role = conn.info.user
     except psycopg.OperationalError as e:

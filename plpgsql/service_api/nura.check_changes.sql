@@ -24,6 +24,11 @@ declare
     v_rechecked_through uuid;
     v_count_to bigint;
 begin
+    if current_setting('transaction_isolation') <> 'read committed' then
+        -- a snapshot taken before the count's lock could not see the deletions it waited for
+        perform nura.raise_error('0A000', 'the incremental check needs a read committed transaction',
+            'got ' || current_setting('transaction_isolation'));
+    end if;
     if to_regclass('nura.check_state') is null then  -- rolled back past its migration: nothing is kept
         return query select * from nura.check_consistency();
         return;
@@ -59,12 +64,13 @@ begin
     end loop;
     return query select * from nura.known_problems();  -- adds to the result; the run goes on
 
-    if v_settled then
+    -- Deletions of log rows wait from the lock to commit, so none falls between the count of the
+    -- rows still there and the fold of those deleted beyond the old point. Never waited for: a
+    -- waiting request would queue every deletion (Auth's among them) behind it; a busy run
+    -- counts next time.
+    if v_settled and pg_catalog.pg_try_advisory_xact_lock(nura.log_count_lock()) then
         -- at most this many ids a run, so a first count of a long log goes in short steps
         v_count_to := least(v_state.pending_log_id, v_state.counted_through + 500000);
-        -- deletions of log rows wait from here to commit: none can fall between the count of
-        -- the rows still there and the fold of the ones deleted beyond the old point
-        perform pg_catalog.pg_advisory_xact_lock(nura.log_count_lock());
         with removed as (
             delete from nura.sync_log_removed r returning r.source, r.success, r.removed, r.last_at
         ), newly as (

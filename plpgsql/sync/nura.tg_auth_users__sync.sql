@@ -50,7 +50,10 @@ begin
             -- a multi-row statement synced its rows (nura.tg_auth_users__sync_bulk_update): done,
             -- if the row is as that statement left it and this event is that statement's (Auth's
             -- own writes are single-row: they never come here, nor pay for an error block)
-            select position(',' || a.cmin::text || ',' in current_setting('nura.bulk_updated_by')) > 0
+            -- (a version whose xmax is set, locked or written by a rolled-back savepoint, may carry
+            -- a combo command id instead: it goes the general way)
+            select a.xmax::text = '0'
+                   and position(',' || a.cmin::text || ',' in current_setting('nura.bulk_updated_by')) > 0
                    and a is not distinct from new
               into v_synced_in_bulk
               from auth.users a where a.id = new.id;

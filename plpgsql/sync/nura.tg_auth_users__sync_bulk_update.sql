@@ -89,14 +89,21 @@ begin
             join public.users u on u.id = c.id
             where u.origin = 'supabase_auth' and u.deleted_at is null
         ), updated as (
+            -- each field this write changed, and only those: a profile edit committed since the
+            -- statement began (its row lock waited for) keeps the fields it wrote
             update public.users u
-               set (email, phone_number, full_name, avatar_url, email_confirmed_at, phone_confirmed_at,
-                    last_sign_in_at, created_at, updated_at)
-                 = (r.email, r.phone_number, r.full_name, r.avatar_url, r.email_confirmed_at,
-                    r.phone_confirmed_at, r.last_sign_in_at, r.created_at, now())
+               set email = case when d.after ? 'email' then r.email else u.email end,
+                   phone_number = case when d.after ? 'phone_number' then r.phone_number else u.phone_number end,
+                   full_name = case when d.after ? 'full_name' then r.full_name else u.full_name end,
+                   avatar_url = case when d.after ? 'avatar_url' then r.avatar_url else u.avatar_url end,
+                   email_confirmed_at = case when d.after ? 'email_confirmed_at' then r.email_confirmed_at else u.email_confirmed_at end,
+                   phone_confirmed_at = case when d.after ? 'phone_confirmed_at' then r.phone_confirmed_at else u.phone_confirmed_at end,
+                   last_sign_in_at = case when d.after ? 'last_sign_in_at' then r.last_sign_in_at else u.last_sign_in_at end,
+                   created_at = case when d.after ? 'created_at' then r.created_at else u.created_at end,
+                   updated_at = now()
               from differing d
               cross join lateral jsonb_populate_record(d.was, d.after) r
-             where u.id = d.id and d.after <> '{}'
+             where u.id = d.id and d.after <> '{}' and u.deleted_at is null
             returning u.id, d.after, d.before
         ), logged as (
             insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
