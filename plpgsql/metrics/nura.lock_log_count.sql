@@ -8,11 +8,8 @@ language plpgsql
 set search_path = ''
 as $$
 begin
-    if to_regclass('nura.check_state') is null then
-        return 0;
-    end if;
     perform pg_catalog.pg_advisory_xact_lock_shared(nura.log_count_lock());
-    return (select s.counted_through from nura.check_state s);
+    return nura.sync_log_counted_through();
 end
 $$;
 comment on function nura.lock_log_count() is 'Locks the sync log''s count against moving; returns how far it has counted.';

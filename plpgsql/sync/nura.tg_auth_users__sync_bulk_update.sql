@@ -12,8 +12,6 @@ returns trigger
 language plpgsql
 security definer
 set search_path = ''
-set jit = off  -- the transition tables' joins are estimated far too big: compiling them costs more than they do
-set work_mem = '64MB'  -- their rows are sorted and hashed whole: in memory, not spilled
 as $$
 declare
     v_others bigint;      -- rows left to sync one by one
@@ -21,12 +19,18 @@ declare
     v_confirming bigint;  -- rows whose address may have been confirmed now
     v_rewritten boolean;  -- a row written with every value as it was
     v_statement text;
+    v_settings text[];  -- the caller's jit and work_mem
 begin
     perform 'PRAGMA:TABLE: old_auth_users (like auth.users)';  -- the statement's transition tables, for plpgsql_check
     perform 'PRAGMA:TABLE: new_auth_users (like auth.users)';
     if (select count(*) from (select from new_auth_users limit 2) t) < 2 then
         return null;
     end if;
+    -- Set here, not as the function's SET clauses, which every single-row UPDATE would pay for.
+    -- No JIT: the transition tables' joins are estimated far too big, and compiling them cost
+    -- more than running them. More memory: their rows are sorted and hashed whole.
+    v_settings := array[current_setting('jit'), current_setting('work_mem')];
+    perform set_config('jit', 'off', true), set_config('work_mem', '64MB', true);
     begin
         perform 'PRAGMA:DISABLE:CHECK';  -- the transition tables' rows are auth.users rows; the stand-in's are not
         -- One pass over the statement's rows: what each write changed of the fields Auth feeds (as
@@ -157,6 +161,7 @@ begin
         v_rewritten := (select bool_or(o is not distinct from n) from old_auth_users o join new_auth_users n on n.id = o.id);
         perform 'PRAGMA:ENABLE:CHECK';
     end;
+    perform set_config('jit', v_settings[1], true), set_config('work_mem', v_settings[2], true);
     if v_rewritten then
         -- A row this statement rewrote with every value as it was would make a change an earlier
         -- statement of this transaction made to it look synced: its events sync it all.
