@@ -107,8 +107,12 @@ def _require_auth_users(conn: psycopg.Connection) -> None:
         )
 
 
+def _has(conn: psycopg.Connection, table: str) -> bool:
+    return conn.execute("select to_regclass(%s) is not null", (table,)).fetchone()[0]
+
+
 def _ours_installed(conn: psycopg.Connection) -> bool:
-    return conn.execute("select to_regclass('nura.service_types') is not null").fetchone()[0]
+    return _has(conn, "nura.service_types")
 
 
 def migrate(url: str) -> MigrateReport:
@@ -289,10 +293,6 @@ def rollback(url: str, *, everything: bool, yes: bool) -> list[str]:
         with psycopg.connect(url, autocommit=True) as conn:
             conn.execute(sql.SQL("drop schema if exists {} cascade").format(sql.Identifier(MIGRATIONS_SCHEMA)))
     return [m.id for m in targets]
-
-
-def _has(conn: psycopg.Connection, table: str) -> bool:
-    return conn.execute("select to_regclass(%s) is not null", (table,)).fetchone()[0]
 
 
 def status(url: str) -> Status:

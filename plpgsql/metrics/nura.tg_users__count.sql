@@ -6,6 +6,8 @@ returns trigger
 language plpgsql
 set search_path = ''
 as $$
+declare
+    v_sign constant integer := case when tg_op = 'DELETE' then -1 else 1 end;
 begin
     if tg_op = 'UPDATE' then
         insert into nura.user_count_changes (origin, live, deleted)
@@ -13,15 +15,11 @@ begin
                (new.origin, (new.deleted_at is null)::int, (new.deleted_at is not null)::int);
     elsif tg_op = 'TRUNCATE' then
         delete from nura.user_count_changes;
-    elsif tg_op = 'INSERT' then
+    else  -- INSERT adds the statement's rows, DELETE takes them away
         perform 'PRAGMA:TABLE: counted (like public.users)';  -- the statement's transition table, for plpgsql_check
         insert into nura.user_count_changes (origin, live, deleted)
-        select c.origin, count(*) filter (where c.deleted_at is null), count(*) filter (where c.deleted_at is not null)
-        from counted c group by c.origin;
-    else  -- DELETE
-        perform 'PRAGMA:TABLE: counted (like public.users)';
-        insert into nura.user_count_changes (origin, live, deleted)
-        select c.origin, -count(*) filter (where c.deleted_at is null), -count(*) filter (where c.deleted_at is not null)
+        select c.origin, v_sign * count(*) filter (where c.deleted_at is null),
+               v_sign * count(*) filter (where c.deleted_at is not null)
         from counted c group by c.origin;
     end if;
     return null;
