@@ -8,7 +8,7 @@ from __future__ import annotations
 import psycopg
 import pytest
 
-from tests.support.database import row_by_row_syncs
+from tests.support.database import reject_in_users, row_by_row_syncs
 
 ROWS = 10_000
 SINGLE = 200
@@ -92,8 +92,7 @@ def test_a_bulk_update_syncs_every_row_as_single_row_updates_do(db, column):
 
 def test_a_row_whose_sync_fails_fails_alone(db):
     _seed(db, "bulk", 1000)
-    with db.connect() as conn:
-        conn.execute("alter table public.users add constraint injected_fault check (email <> 'new.7@bulk.example')")
+    reject_in_users(db, "email = 'new.7@bulk.example'")
     with psycopg.connect(db.url("supabase_auth_admin")) as conn:
         conn.execute("update users set email = 'new.' || email where raw_app_meta_data ->> 'kind' = 'bulk'")
     assert db.one("select count(*) from public.users where email like 'new.%'")[0] == 999

@@ -10,6 +10,8 @@ import threading
 import psycopg
 import pytest
 
+from tests.support.database import reject_in_users, stop_rejecting
+
 SEEDED = 2000
 
 
@@ -42,23 +44,12 @@ def _consistency(db) -> set[tuple[str, str]]:
     return {(str(u), p) for u, p, _ in db.drift()}
 
 
-def _reject(db, condition: str) -> None:
-    """A constraint nobody planned for: the sync of the rows it names now fails."""
-    with db.connect() as conn:
-        conn.execute(f"alter table public.users add constraint injected_fault check (not ({condition}))")
-
-
-def _heal(db) -> None:
-    with db.connect() as conn:
-        conn.execute("alter table public.users drop constraint injected_fault")
-
-
 def test_a_failed_signup_is_missing_and_failed(seeded):
     db = seeded
-    _reject(db, "email = 'victim@example.com'")
+    reject_in_users(db, "email = 'victim@example.com'")
     victim = db.auth.email_signup("victim@example.com")
     assert _changes(db) == _consistency(db) == {(victim, "missing"), (victim, "failed")}
-    _heal(db)
+    stop_rejecting(db)
     db.one("select nura.reconcile()")
     assert _changes(db) == set()
 
@@ -66,7 +57,7 @@ def test_a_failed_signup_is_missing_and_failed(seeded):
 def test_a_failed_update_is_stale_and_failed(seeded):
     db = seeded
     uid = db.auth.email_signup("before@example.com")
-    _reject(db, "email = 'after@example.com'")
+    reject_in_users(db, "email = 'after@example.com'")
     db.auth.request_email_change(uid, "after@example.com")
     db.auth.confirm_email_change(uid, secure=False)
     assert _changes(db) == _consistency(db) == {(uid, "stale"), (uid, "failed")}
@@ -77,10 +68,10 @@ def test_a_failed_update_is_stale_and_failed(seeded):
 def test_a_failed_deletion_leaves_an_orphan(seeded):
     db = seeded
     uid = db.auth.email_signup("leaving@example.com")
-    _reject(db, f"id = '{uid}' and deleted_at is not null")
+    reject_in_users(db, f"id = '{uid}' and deleted_at is not null")
     db.auth.hard_delete(uid)
     assert _changes(db) == _consistency(db) == {(uid, "orphaned"), (uid, "failed")}
-    _heal(db)
+    stop_rejecting(db)
     db.one("select nura.reconcile()")
     assert _changes(db) == set()
 
@@ -140,7 +131,7 @@ def test_a_transaction_open_across_runs_holds_the_watermark_back(seeded):
     db = seeded
     uid = db.auth.email_signup("slow@example.com")
     db.one("select count(*) from nura.check_changes()")
-    _reject(db, "email = 'late@example.com'")
+    reject_in_users(db, "email = 'late@example.com'")
     slow = psycopg.connect(db.url())
     slow.execute('select nura.update_profile(%s, \'{"bio": "writing"}\')', (uid,))  # draws a log id, stays open
     db.auth.email_signup("quick@example.com")  # a later id, committed
@@ -225,10 +216,10 @@ def test_erasures_beside_the_count_never_count_a_row_twice(seeded):
 
 def test_a_deleted_person_leaves_no_recorded_problem(seeded):
     db = seeded
-    _reject(db, "email = 'erased@example.com'")
+    reject_in_users(db, "email = 'erased@example.com'")
     uid = db.auth.email_signup("erased@example.com")
     assert (uid, "failed") in _changes(db)
-    _heal(db)
+    stop_rejecting(db)
     db.auth.hard_delete(uid)
     assert db.one("select count(*) from nura.drift_problems where user_id = %s", (uid,))[0] == 0
 

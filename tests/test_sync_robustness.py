@@ -14,7 +14,7 @@ from psycopg import sql
 from psycopg.types.json import Jsonb
 
 from glue.dev.supabase_standin import Transaction, clock
-from tests.support.database import row_by_row_syncs
+from tests.support.database import reject_in_users, row_by_row_syncs, stop_rejecting
 
 
 @pytest.mark.parametrize(
@@ -54,18 +54,7 @@ def test_metadata_that_is_not_an_object(db):
 
 
 def _break_sync_for(db, email: str) -> None:
-    """A constraint nobody planned for: the sync of one address now fails."""
-    with db.connect() as conn:
-        conn.execute(
-            sql.SQL("alter table public.users add constraint injected_fault check (email <> {})").format(
-                sql.Literal(email)
-            )
-        )
-
-
-def _heal(db) -> None:
-    with db.connect() as conn:
-        conn.execute("alter table public.users drop constraint injected_fault")
+    reject_in_users(db, sql.SQL("email = {}").format(sql.Literal(email)))
 
 
 def test_a_failing_sync_never_fails_the_signup_and_reconcile_repairs_it(db):
@@ -81,7 +70,7 @@ def test_a_failing_sync_never_fails_the_signup_and_reconcile_repairs_it(db):
     problems = {(str(u), p) for u, p, _ in db.drift()}
     assert problems == {(victim, "missing"), (victim, "failed")}
 
-    _heal(db)
+    stop_rejecting(db)
     repaired = db.one("select nura.reconcile()")[0]
     assert repaired == 1
     assert db.user(victim)["full_name"] == "Victim"
@@ -101,7 +90,7 @@ def test_a_failing_update_is_logged_and_repaired_by_reconcile(db):
     # A later successful partial sync (a sign-in) does not count as a repair of the failure.
     db.auth.sign_in(uid)
     assert {p for _, p, _ in db.drift()} == {"stale", "failed"}
-    _heal(db)
+    stop_rejecting(db)
     assert db.one("select nura.reconcile()")[0] == 1
     assert db.user(uid)["email"] == "changed@example.com"
     assert db.drift() == []
@@ -239,7 +228,7 @@ def test_reconcile_repairs_the_rest_when_one_user_keeps_failing(db):
     assert db.one("select count(*) from public.users")[0] == 2
     assert db.logs(stuck)[-1]["source"] == "reconcile" and not db.logs(stuck)[-1]["success"]
     assert {p for _, p, _ in db.drift()} == {"missing", "failed"}
-    _heal(db)
+    stop_rejecting(db)
     assert db.one("select nura.reconcile()")[0] == 1
     assert db.drift() == []
 
@@ -258,7 +247,7 @@ def test_repairing_a_failure_keeps_profile_edits_made_since(db):
             ' \'{"full_name": "Edited In App"}\', true)',
             (uid,),
         )
-    _heal(db)
+    stop_rejecting(db)
     assert db.one("select nura.reconcile()")[0] == 1
     user = db.user(uid)
     assert user["email"] == "edited-new@example.com"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import psycopg
+from psycopg import sql
 
 from glue.dev import supabase_standin
 from glue.dev.localpg import SUPERUSER, LocalPostgres
@@ -81,3 +82,18 @@ def row_by_row_syncs(conn: psycopg.Connection) -> int:
         "select coalesce(sum(calls), 0) from pg_stat_xact_user_functions"
         " where schemaname = 'nura' and funcname = 'sync_auth_user'"
     ).fetchone()[0]
+
+
+def reject_in_users(db: Database, condition: sql.Composable | str) -> None:
+    """A constraint nobody planned for: writes of public.users rows the condition names now fail,
+    and so does the sync of their users."""
+    condition = sql.SQL(condition) if isinstance(condition, str) else condition
+    with db.connect() as conn:
+        conn.execute(
+            sql.SQL("alter table public.users add constraint injected_fault check (not ({}))").format(condition)
+        )
+
+
+def stop_rejecting(db: Database) -> None:
+    with db.connect() as conn:
+        conn.execute("alter table public.users drop constraint injected_fault")
