@@ -17,30 +17,60 @@ from glue.dev.supabase_standin import Transaction, clock
 from tests.support.database import reject_in_users, row_by_row_syncs, stop_rejecting
 
 
-@pytest.mark.parametrize(
-    "metadata, full_name, avatar",
-    [
-        ({"full_name": 42, "name": "Fallback Name"}, "Fallback Name", None),
-        ({"full_name": {"first": "x"}, "avatar_url": ["https://a.example/x.png"]}, None, None),
-        ({"full_name": "   ", "name": None}, None, None),
-        ({"full_name": "N" * 5000}, "N" * 200, None),
-        (
-            {"avatar_url": "javascript:alert(1)", "picture": "https://ok.example/p.png"},
-            None,
-            "https://ok.example/p.png",
-        ),
-        ({"avatar_url": "data:image/png;base64,AAAA"}, None, None),
-        ({"avatar_url": "https://long.example/" + "a" * 3000}, None, None),
-        ({"full_name": "Robert'); drop table public.users;--"}, "Robert'); drop table public.users;--", None),
-        ({"blob": "x" * 3_000_000, "full_name": "Big Meta"}, "Big Meta", None),
-    ],
-)
+HOSTILE_METADATA = [
+    ({"full_name": 42, "name": "Fallback Name"}, "Fallback Name", None),
+    ({"full_name": {"first": "x"}, "avatar_url": ["https://a.example/x.png"]}, None, None),
+    ({"full_name": "   ", "name": None}, None, None),
+    ({"full_name": "N" * 5000}, "N" * 200, None),
+    (
+        {"avatar_url": "javascript:alert(1)", "picture": "https://ok.example/p.png"},
+        None,
+        "https://ok.example/p.png",
+    ),
+    ({"avatar_url": "data:image/png;base64,AAAA"}, None, None),
+    ({"avatar_url": "https://long.example/" + "a" * 3000}, None, None),
+    ({"full_name": "Robert'); drop table public.users;--"}, "Robert'); drop table public.users;--", None),
+    ({"blob": "x" * 3_000_000, "full_name": "Big Meta"}, "Big Meta", None),
+]
+
+
+@pytest.mark.parametrize("metadata, full_name, avatar", HOSTILE_METADATA)
 def test_hostile_metadata_never_fails_and_never_sticks(db, metadata, full_name, avatar):
     uid = db.auth.email_signup(f"{uuid.uuid4().hex}@example.com", metadata)
     user = db.user(uid)
     assert (user["full_name"], user["avatar_url"]) == (full_name, avatar)
     assert all(log["success"] for log in db.logs(uid))
     assert "x" * 100 not in json.dumps([log["after_data"] for log in db.logs(uid)])
+
+
+MAPPED = (
+    "select a.email, jsonb_strip_nulls(nura.auth_user_fields(a)) - 'created_at',"
+    " jsonb_strip_nulls(to_jsonb(u)) - array(select jsonb_object_keys(to_jsonb(u))"
+    "   except select jsonb_object_keys(nura.auth_user_fields(a))) - 'created_at',"
+    " l.after_data, u.created_at = a.created_at"
+    " from auth.users a join public.users u on u.id = a.id"
+    " join public.user_sync_logs l on l.user_id = a.id and l.sync_type = 'create'"
+)
+
+
+def test_a_created_user_holds_and_logs_what_the_mapping_gives(db):
+    # a signup and a bulk insert take the same create, whose columns are mapped in place
+    metadata = [m for m, _, _ in HOSTILE_METADATA]
+    phones = [None, "4477009001{:02}", "+1555010{:02}", "{}", "not a phone {}"]  # plausible or not
+    rows = [(f"m{i}@example.com", (phones[i % 5] or "").format(i) or None, Jsonb(m)) for i, m in enumerate(metadata)]
+    with psycopg.connect(db.url("supabase_auth_admin")) as conn:
+        conn.execute(
+            "insert into users (instance_id, id, aud, role, email, phone, raw_user_meta_data, created_at,"
+            " updated_at, email_confirmed_at, last_sign_in_at, is_sso_user, is_anonymous)"
+            " select '00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated',"
+            " r.email, r.phone, r.meta, now() - interval '1 day', now(), now(), now(), false, false"
+            " from unnest(%s::text[], %s::text[], %s::jsonb[]) r(email, phone, meta)",
+            ([r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows]),
+        )
+    mapped = db.all(MAPPED)
+    assert len(mapped) == len(rows)
+    for email, fields, user, logged, created_at_kept in mapped:
+        assert user == fields and logged == fields and created_at_kept, email
 
 
 def test_metadata_that_is_not_an_object(db):

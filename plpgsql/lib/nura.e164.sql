@@ -2,7 +2,7 @@
 create or replace function nura.e164(p_phone text)
 returns text
 language plpgsql
-immutable
+immutable strict  -- null in, null out, without a call
 set search_path = ''
 as $$
 begin

@@ -3,7 +3,7 @@
 create or replace function nura.metadata_text(p_metadata jsonb, p_keys text[], p_max integer)
 returns text
 language plpgsql
-immutable
+immutable strict  -- null in, null out, without a call
 set search_path = ''
 as $$
 declare

@@ -3,7 +3,7 @@
 create or replace function nura.metadata_url(p_metadata jsonb, p_keys text[])
 returns text
 language plpgsql
-immutable
+immutable strict  -- null in, null out, without a call
 set search_path = ''
 as $$
 declare

@@ -3,7 +3,7 @@
 create or replace function nura.normalized_email(p_email text)
 returns text
 language plpgsql
-immutable
+immutable strict  -- null in, null out, without a call
 set search_path = ''
 as $$
 begin
