@@ -36,7 +36,8 @@ begin
     select array_agg(s.a order by (s.a).id) into v_batch
       from (select a from auth.users a
             where a.id > v_after and a.id <= last_id and a.deleted_at is null
-              and not exists (select from public.users u where u.id = a.id)
+              -- the batch's range on ours too: read by index whatever the plan, never all of it
+              and not exists (select from public.users u where u.id = a.id and u.id > v_after and u.id <= last_id)
             order by a.id
             for no key update of a skip locked) s;
     if v_batch is not null then
