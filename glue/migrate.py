@@ -123,8 +123,13 @@ def migrate(url: str) -> MigrateReport:
     backend = _backend(url)
     files = plpgsql_files()
     with backend.lock():  # one migrate at a time, definitions included
+        # what cannot run in a transaction (an index built concurrently) goes first, so the new
+        # definitions never run without it; on a fresh install its table is not there yet, and
+        # it is built, on the new and empty table, right after
+        alone = [m for m in backend.to_apply(_migrations()) if not _transactional(m)]
+        after = [m for m in alone if not _applied_alone(backend, m)]
         for attempt in range(1, LOCK_ATTEMPTS + 1):
-            pending = backend.to_apply(_migrations())
+            pending = [m for m in backend.to_apply(_migrations()) if _transactional(m)]
             try:
                 _apply(backend, pending, files)
                 break
@@ -135,6 +140,8 @@ def migrate(url: str) -> MigrateReport:
                         "changed; try again once it has finished"
                     ) from None
                 time.sleep(min(attempt, 5))
+        for migration in after:
+            backend.apply_one(migration)
     with psycopg.connect(url, autocommit=True) as conn:
         _complete_erasure(conn)
         # After the transaction above, which locked auth.users: the backfill in batches, then
@@ -144,7 +151,22 @@ def migrate(url: str) -> MigrateReport:
         # (after a restore with our triggers off, nothing counted the restored users)
         conn.execute("select count(*) from nura.check_all()")
         count_sync_log(conn)
-    return MigrateReport(applied=[m.id for m in pending], definitions=len(files) - 1, repaired=repaired)
+    return MigrateReport(applied=sorted(m.id for m in [*pending, *alone]), definitions=len(files) - 1, repaired=repaired)
+
+
+def _applied_alone(backend, migration) -> bool:
+    """Applies a migration that runs without a transaction; False when a table it needs is not
+    there yet (yoyo has undone what it did)."""
+    try:
+        backend.apply_one(migration)
+    except psycopg.errors.UndefinedTable:
+        return False
+    return True
+
+
+def _transactional(migration) -> bool:
+    migration.load()
+    return migration.use_transactions
 
 
 def _apply(backend, pending, files: list[Path]) -> None:

@@ -167,6 +167,7 @@ def test_rollback_refuses_to_drop_rows_then_removes_everything(db, run):
     uid = db.auth.email_signup("keep@example.com")
     with db.connect() as conn:
         conn.execute("insert into nura.legacy_user_map values ('chat_users', %s, %s, 'digest')", (uid, uid))
+    assert run(db, "rollback")[:2] == (0, "rolled back: 0011.legacy-email-index\n")
     assert run(db, "rollback")[:2] == (0, "rolled back: 0010.update-event-per-statement\n")
     db.auth.sign_in(uid)  # an event for every row again, as the release before had it
     assert db.user(uid)["last_sign_in_at"] is not None and db.drift() == []
@@ -318,3 +319,22 @@ def test_auth_writes_never_wait_for_a_backfill_batch(db):
         newcomer = impatient.email_signup("during@example.com")
         impatient.sign_in(signed_up)
     assert db.user(newcomer) is not None and db.drift() == []
+
+
+_LEGACY_EMAIL_INDEX = (
+    "select i.indisvalid, pg_get_indexdef(i.indexrelid) like '%WHERE ((origin = ''legacy_migration''::text)%'"
+    " from pg_index i where i.indexrelid = to_regclass('public.users_legacy_email_idx')"
+)
+
+
+def test_an_index_built_concurrently_that_a_crash_left_half_built_is_built_again(db, run):
+    # a build cut short leaves an invalid index behind; the next migrate drops and builds it
+    assert run(db, "rollback")[:2] == (0, "rolled back: 0011.legacy-email-index\n")
+    db.auth.email_signup("one@example.com")
+    db.auth.email_signup("another@example.com")
+    with psycopg.connect(db.url(), autocommit=True) as conn, pytest.raises(psycopg.errors.UniqueViolation):
+        conn.execute("create unique index concurrently users_legacy_email_idx on public.users (is_active)")
+    assert db.one(_LEGACY_EMAIL_INDEX) == (False, False)
+    code, out, _ = run(db, "migrate")
+    assert code == 0 and "0011.legacy-email-index" in out
+    assert db.one(_LEGACY_EMAIL_INDEX) == (True, True)
