@@ -99,7 +99,7 @@ def _reconcile(args) -> int:
         owner = "select pg_catalog.has_function_privilege('nura.legacy_clear_abandoned()', 'execute')"
         if conn.execute(owner).fetchone()[0]:
             conn.execute("select nura.legacy_clear_abandoned()")
-        repaired = installer.backfill(conn) + conn.execute("select nura.reconcile()").fetchone()[0]
+        repaired = installer.reconcile(conn)
     print(f"repaired {repaired} user(s)")
     return 0
 

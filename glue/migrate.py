@@ -146,12 +146,11 @@ def migrate(url: str) -> MigrateReport:
         _complete_erasure(conn)
         # After the transaction above, which locked auth.users: the backfill in batches, then
         # the repair of any other drift.
-        repaired = backfill(conn) + conn.execute("select nura.reconcile()").fetchone()[0]
-        # a full check recorded: what the incremental one builds on, and the counts put right
-        # (after a restore with our triggers off, nothing counted the restored users)
-        conn.execute("select count(*) from nura.check_all()")
+        repaired = reconcile(conn)
         count_sync_log(conn)
-    return MigrateReport(applied=sorted(m.id for m in [*pending, *alone]), definitions=len(files) - 1, repaired=repaired)
+    return MigrateReport(
+        applied=sorted(m.id for m in [*pending, *alone]), definitions=len(files) - 1, repaired=repaired
+    )
 
 
 def _applied_alone(backend, migration) -> bool:
@@ -212,6 +211,35 @@ def backfill(conn: psycopg.Connection) -> int:
     if sys.stderr.isatty() and batches:
         print(file=sys.stderr)
     return created
+
+
+REPAIR_BATCH = 1_000
+
+
+def reconcile(conn: psycopg.Connection) -> int:
+    """Repairs all drift in short transactions (conn is in autocommit): the backfill; a full
+    check recorded (what the incremental one builds on, and the counts put right: after a
+    restore with our triggers off, nothing counted the restored users); then the users it and
+    the incremental checks since found, in batches walked by id. Returns how many it repaired."""
+    repaired = backfill(conn)
+    if not _has(conn, "nura.drift_problems"):  # rolled back past the incremental check
+        return repaired + conn.execute("select nura.reconcile()").fetchone()[0]
+    conn.execute("select count(*) from nura.check_all()")
+    after, batches = None, 0
+    while True:
+        after, done = conn.execute(
+            "select last_id, repaired from nura.reconcile_batch(%s, %s)", (after, REPAIR_BATCH)
+        ).fetchone()
+        repaired += done
+        if after is None:
+            break
+        batches += 1
+        if sys.stderr.isatty():
+            print(f"\rreconcile: {batches} batch(es) of up to {REPAIR_BATCH} drifted users, {repaired} repaired...",
+                  end="", file=sys.stderr, flush=True)  # fmt: skip
+    if sys.stderr.isatty() and batches:
+        print(file=sys.stderr)
+    return repaired
 
 
 COUNT_SETTLE_ATTEMPTS = 50

@@ -103,14 +103,20 @@ begin
         commit;
         exit when v_after is null;
     end loop;
-    perform nura.reconcile();
+    perform from nura.check_all();
+    commit;
+    loop
+        select b.last_id into v_after from nura.reconcile_batch(v_after, least(p_batch, 1000)) b;
+        commit;
+        exit when v_after is null;
+    end loop;
 end
 $$;
 --
 -- Name: PROCEDURE run_reconcile(IN p_batch integer); Type: COMMENT; Schema: nura; Owner: -
 --
 
-COMMENT ON PROCEDURE nura.run_reconcile(IN p_batch integer) IS 'Backfills in committed batches, then reconciles (for a scheduled job).';
+COMMENT ON PROCEDURE nura.run_reconcile(IN p_batch integer) IS 'Backfills, checks and repairs in committed batches (for a scheduled job).';
 --
 -- Name: check_state; Type: TABLE; Schema: nura; Owner: -
 --
@@ -563,6 +569,11 @@ CREATE INDEX user_sync_logs_user_id_idx ON public.user_sync_logs USING btree (us
 --
 
 CREATE INDEX users_email_idx ON public.users USING btree (lower(email));
+--
+-- Name: users_legacy_email_idx; Type: INDEX; Schema: public; Owner: -
+--
+
+CREATE INDEX users_legacy_email_idx ON public.users USING btree (lower(email)) WHERE ((origin = 'legacy_migration'::text) AND (deleted_at IS NULL));
 --
 -- Name: legacy_repoint_values legacy_repoint_values_table_schema_table_name_column_name_fkey; Type: FK CONSTRAINT; Schema: nura; Owner: -
 --

@@ -338,3 +338,36 @@ def test_an_index_built_concurrently_that_a_crash_left_half_built_is_built_again
     code, out, _ = run(db, "migrate")
     assert code == 0 and "0011.legacy-email-index" in out
     assert db.one(_LEGACY_EMAIL_INDEX) == (True, True)
+
+
+def _stale_users(db, count: int) -> list[str]:
+    """Users whose row of ours a write behind the sync's back left stale, in id order."""
+    ids = sorted(db.auth.email_signup(f"stale{i}@example.com") for i in range(count))
+    with db.connect("supabase_admin") as conn:
+        conn.execute("set session_replication_role = replica")
+        conn.execute("update public.users set email = 'behind.' || email where id = any(%s::uuid[])", (ids,))
+    return ids
+
+
+def test_reconcile_repairs_in_batches_and_a_run_cut_short_carries_on(db, run):
+    ids = _stale_users(db, 7)
+    assert len(db.all("select * from nura.check_all()")) == 7
+    with db.connect() as conn:  # the first batch commits, then the run is killed
+        assert conn.execute("select * from nura.reconcile_batch(null, 3)").fetchone() == (uuid.UUID(ids[2]), 3)
+    assert [u["email"].startswith("behind.") for u in map(db.user, ids)] == [False] * 3 + [True] * 4
+    assert db.one("select count(*) from nura.check_changes()")[0] == 4  # the repaired are no longer known
+    assert run(db, "reconcile")[:2] == (0, "repaired 4 user(s)\n")
+    assert db.drift() == [] and db.one("select count(*) from nura.check_changes()")[0] == 0
+
+
+def test_auth_writes_never_wait_for_a_reconcile_batch(db):
+    signed_up = db.auth.email_signup("early@example.com")
+    _stale_users(db, 3)
+    db.all("select * from nura.check_all()")
+    url = db.url("supabase_auth_admin")
+    impatient = supabase_standin.AuthServer(url + ("&" if "?" in url else "?") + "options=-c%20lock_timeout%3D3s")
+    with psycopg.connect(db.url()) as batch:  # a batch, not committed yet
+        assert batch.execute("select repaired from nura.reconcile_batch(null, 100)").fetchone() == (3,)
+        newcomer = impatient.email_signup("during@example.com")
+        impatient.sign_in(signed_up)
+    assert db.user(newcomer) is not None and db.drift() == []

@@ -19,6 +19,7 @@ SERVICE_API = {
     "check_changes",
     "check_all",
     "reconcile",
+    "reconcile_batch",
     "get_user",
     "get_service_profile",
     "get_user_for_chat",

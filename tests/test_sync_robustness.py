@@ -16,7 +16,6 @@ from psycopg.types.json import Jsonb
 from glue.dev.supabase_standin import Transaction, clock
 from tests.support.database import reject_in_users, row_by_row_syncs, stop_rejecting
 
-
 HOSTILE_METADATA = [
     ({"full_name": 42, "name": "Fallback Name"}, "Fallback Name", None),
     ({"full_name": {"first": "x"}, "avatar_url": ["https://a.example/x.png"]}, None, None),

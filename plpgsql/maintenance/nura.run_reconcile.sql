@@ -1,6 +1,7 @@
--- `nura-users reconcile` as a procedure, for a pg_cron job: the backfill in committed batches
--- (nura.backfill_users), then the repair of the rest (nura.reconcile). A procedure that commits
--- can carry no SET clause: every name in it is qualified, and only its owner may call it.
+-- `nura-users reconcile` as a procedure, for a pg_cron job, each step committed before the next:
+-- the backfill in batches (nura.backfill_users), a full check recorded (nura.check_all), then its
+-- problems repaired in batches (nura.reconcile_batch). A procedure that commits can carry no SET
+-- clause: every name in it is qualified, and only its owner may call it.
 create or replace procedure nura.run_reconcile(p_batch integer default 5000)
 language plpgsql
 as $$
@@ -12,8 +13,14 @@ begin
         commit;
         exit when v_after is null;
     end loop;
-    perform nura.reconcile();
+    perform from nura.check_all();
+    commit;
+    loop
+        select b.last_id into v_after from nura.reconcile_batch(v_after, least(p_batch, 1000)) b;
+        commit;
+        exit when v_after is null;
+    end loop;
 end
 $$;
-comment on procedure nura.run_reconcile(integer) is 'Backfills in committed batches, then reconciles (for a scheduled job).';
+comment on procedure nura.run_reconcile(integer) is 'Backfills, checks and repairs in committed batches (for a scheduled job).';
 revoke all on procedure nura.run_reconcile(integer) from public;
