@@ -4,7 +4,8 @@ and the drift repair), and the backfill alone is timed batch by batch against a 
 `insert ... select` of the same rows into a table shaped like public.users; then the full drift
 check against a plain full join of auth.users and public.users comparing the same columns; then
 what /metrics reads each minute (the incremental check and the kept counts) after a minute of
-sign-ins, against what it read before (the full check, the whole log and every user counted).
+sign-ins, against what it read before (the full check, the whole log and every user counted);
+then reconcile of 10,000 stale users against repairing them by one UPDATE from a full join.
 
     .venv/bin/python bench/scale_bench.py [--users 1000000]
 """
@@ -51,6 +52,17 @@ BULK_STATEMENTS = {
     "one DELETE of 50,000 auth users": "delete from auth.users where email like '%.7@scale.example'",
 }
 SIGN_INS = 30_000  # a minute of sign-ins at 500 a second
+DRIFTED = 10_000
+# users whose row of ours a write behind the sync's back left stale (our triggers off, as a restore)
+DRIFT = f"""
+update public.users set email = 'behind.' || email
+where id in (select id from public.users where deleted_at is null order by md5(id::text) limit {DRIFTED})
+"""
+# the same users repaired by hand: found by a full join, the field copied
+PLAIN_REPAIR = """
+update public.users u set email = a.email from auth.users a
+where a.id = u.id and u.email is distinct from a.email and u.deleted_at is null
+"""
 # what /metrics read every minute before it read the incremental check and the kept counts
 FULL_SNAPSHOT = """
 select (select count(*) from nura.check_consistency()),
@@ -89,6 +101,20 @@ def _metrics_minute(conn: psycopg.Connection) -> dict[str, float]:
     idle = _seconds(conn, METRICS_SNAPSHOT)
     before = _seconds(conn, FULL_SNAPSHOT)
     return {"full": full, "now": now, "idle": idle, "before": before, "signed_in": signed_in}
+
+
+def _reconcile(conn: psycopg.Connection) -> dict[str, float]:
+    """`nura-users reconcile` of DRIFTED stale users, against repairing them by hand."""
+    took = {}
+    for way in ("reconcile", "plain"):
+        conn.execute("set session_replication_role = replica")
+        conn.execute(DRIFT)
+        conn.execute("reset session_replication_role")
+        start = time.perf_counter()
+        repaired = installer.reconcile(conn) if way == "reconcile" else conn.execute(PLAIN_REPAIR).rowcount
+        took[way] = time.perf_counter() - start
+        assert repaired == DRIFTED, (way, repaired)
+    return took
 
 
 def main() -> None:
@@ -180,6 +206,7 @@ def main() -> None:
                 pruned += rows
             prune_s = time.perf_counter() - start
             metrics = _metrics_minute(conn)
+            repair = _reconcile(conn)
         print(
             f"prune of {pruned:,} of {created:,} log rows: {prune_s:.1f} s in batches of {cli.PRUNE_BATCH:,}; one plain"
             f" DELETE of them {plain_prune_s:.1f} s ({prune_s / plain_prune_s:.1f}x)"
@@ -194,6 +221,11 @@ def main() -> None:
             f" the full check and whole counts it read before {metrics['before']:.1f} s"
             f" ({metrics['before'] / 60 * 100:.1f}%); an idle minute {metrics['idle'] * 1000:.0f} ms;"
             f" the full check recorded (nura.check_all) {metrics['full']:.1f} s"
+        )
+        print(
+            f"reconcile of {DRIFTED:,} stale users at {args.users:,}: {repair['reconcile']:.1f} s; repairing them"
+            f" by hand (one UPDATE from a full join) {repair['plain']:.1f} s"
+            f" ({repair['reconcile'] / repair['plain']:.1f}x)"
         )
         print(
             f"backfill of {created:,} users: {backfill_s:.1f} s in batches of {installer.BACKFILL_BATCH:,}, the"

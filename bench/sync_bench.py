@@ -4,11 +4,12 @@ tables' writes included, every value bound, `-M prepared` as Auth's driver prepa
 durable local cluster (fsync and synchronous_commit on, as on Supabase), A/B interleaved so drift
 in the machine hits both sides alike.
 
-    .venv/bin/python bench/sync_bench.py [--seconds 15] [--rounds 3] [--only FLOW]
+    .venv/bin/python bench/sync_bench.py [--seconds 15] [--rounds 3] [--only FLOW] [--seed-users N]
 
 Prints a Markdown table of transactions per second (median of the rounds) for each flow at 1 and
 4 clients, the time of the sync's functions per flow (track_functions, 1 client, a run of its
-own), the time of a purge of 10,000 anonymous users, and the bytes of sync log per signup.
+own), the time of a purge of 10,000 anonymous users, and the bytes of sync log per signup and
+per sign-in.
 """
 
 from __future__ import annotations
@@ -150,17 +151,18 @@ def purge_seconds(pg: LocalPostgres, db: str) -> float:
         return time.perf_counter() - start
 
 
-def log_bytes_per_signup(pg: LocalPostgres, db: str, signups: int = 5000) -> tuple[float, float]:
+def log_bytes_per(pg: LocalPostgres, db: str, script: str, transactions: int = 5000) -> tuple[float, float]:
+    """The sync log one transaction of a script adds: as written, and once VACUUM has run."""
     # heap and indexes; not the free space and visibility maps, which grow in steps
     size = "select pg_relation_size('public.user_sync_logs') + pg_indexes_size('public.user_sync_logs')"
     with psycopg.connect(pg.url(dbname=db), autocommit=True) as conn:
         conn.execute("vacuum public.user_sync_logs")
         before = conn.execute(size).fetchone()[0]
-        pgbench(pg, db, "signup_autoconfirm.sql", 1, transactions=signups)
+        pgbench(pg, db, script, 1, transactions=transactions)
         written = conn.execute(size).fetchone()[0]
         conn.execute("vacuum public.user_sync_logs")
         settled = conn.execute(size).fetchone()[0]
-    return (written - before) / signups, (settled - before) / signups
+    return (written - before) / transactions, (settled - before) / transactions
 
 
 def ab_medians(measure, rounds: int) -> tuple[float, float]:
@@ -181,7 +183,10 @@ def main() -> None:
         "--only", choices=[script[:-4] for script, _, _ in FLOWS] + ["functions", "purge", "log"],
         help="measure one thing",
     )  # fmt: skip
+    parser.add_argument("--seed-users", type=int, default=SEED_USERS, help="existing users in each database")
     args = parser.parse_args()
+    global SEED_USERS
+    SEED_USERS = args.seed_users
 
     pg = LocalPostgres.throwaway()
     pg.start()
@@ -223,11 +228,12 @@ def main() -> None:
                 f"{synced * 1000:.0f} ms with nura-users ({synced / bare:.2f}x the time)"
             )
         if args.only in (None, "log"):
-            written, settled = log_bytes_per_signup(pg, "synced")
-            print(
-                f"\nsync log per autoconfirmed signup: {written:.0f} bytes as written, {settled:.0f} bytes after"
-                " VACUUM (heap and indexes of public.user_sync_logs)"
-            )
+            for script, what in (("signup_autoconfirm.sql", "autoconfirmed signup"), ("sign_in.sql", "sign-in")):
+                written, settled = log_bytes_per(pg, "synced", script)
+                print(
+                    f"\nsync log per {what}: {written:.0f} bytes as written, {settled:.0f} bytes after VACUUM"
+                    f" (heap and indexes of public.user_sync_logs; {settled:.0f} MB per million)"
+                )
     finally:
         pg.discard()
 
