@@ -119,29 +119,20 @@ def migrate(url: str) -> MigrateReport:
     with psycopg.connect(url, autocommit=True) as conn:
         _require_auth_users(conn)
         conn.execute(sql.SQL("create schema if not exists {}").format(sql.Identifier(MIGRATIONS_SCHEMA)))
+        upgrade = _ours_installed(conn)
 
     backend = _backend(url)
     files = plpgsql_files()
     with backend.lock():  # one migrate at a time, definitions included
-        # what cannot run in a transaction (an index built concurrently) goes first, so the new
-        # definitions never run without it; on a fresh install its table is not there yet, and
-        # it is built, on the new and empty table, right after
+        # What cannot run in a transaction (an index built concurrently) is applied on its own:
+        # on an upgrade before the transaction, so the new definitions never run without it; on
+        # a fresh install after it, on the tables it has just made.
         alone = [m for m in backend.to_apply(_migrations()) if not _transactional(m)]
-        after = [m for m in alone if not _applied_alone(backend, m)]
-        for attempt in range(1, LOCK_ATTEMPTS + 1):
-            pending = [m for m in backend.to_apply(_migrations()) if _transactional(m)]
-            try:
-                _apply(backend, pending, files)
-                break
-            except psycopg.errors.LockNotAvailable:
-                if attempt == LOCK_ATTEMPTS:
-                    raise MigrateError(
-                        "a table stayed locked by another transaction the whole time: nothing was "
-                        "changed; try again once it has finished"
-                    ) from None
-                time.sleep(min(attempt, 5))
-        for migration in after:
-            backend.apply_one(migration)
+        if upgrade:
+            _apply_alone(backend, alone)
+        pending = _retrying(lambda: _apply(backend, files))
+        if not upgrade:
+            _apply_alone(backend, alone)
     with psycopg.connect(url, autocommit=True) as conn:
         _complete_erasure(conn)
         # After the transaction above, which locked auth.users: the backfill in batches, then
@@ -153,14 +144,24 @@ def migrate(url: str) -> MigrateReport:
     )
 
 
-def _applied_alone(backend, migration) -> bool:
-    """Applies a migration that runs without a transaction; False when a table it needs is not
-    there yet (yoyo has undone what it did)."""
-    try:
-        backend.apply_one(migration)
-    except psycopg.errors.UndefinedTable:
-        return False
-    return True
+def _retrying(apply):
+    """apply(), tried again while a lock it needs stays held past LOCK_TIMEOUT (nothing of the
+    attempt is left: its transaction rolled back, or yoyo undid a migration without one)."""
+    for attempt in range(1, LOCK_ATTEMPTS + 1):
+        try:
+            return apply()
+        except psycopg.errors.LockNotAvailable:
+            if attempt == LOCK_ATTEMPTS:
+                raise MigrateError(
+                    "a table stayed locked by another transaction the whole time: nothing more was "
+                    "changed; try again once it has finished"
+                ) from None
+            time.sleep(min(attempt, 5))
+
+
+def _apply_alone(backend, migrations) -> None:
+    for migration in migrations:
+        _retrying(lambda migration=migration: backend.apply_one(migration))
 
 
 def _transactional(migration) -> bool:
@@ -168,9 +169,10 @@ def _transactional(migration) -> bool:
     return migration.use_transactions
 
 
-def _apply(backend, pending, files: list[Path]) -> None:
-    """The pending migrations (yoyo's own steps and bookkeeping) and every definition, in one
-    transaction on yoyo's connection."""
+def _apply(backend, files: list[Path]) -> list:
+    """The pending migrations that run in a transaction (yoyo's own steps and bookkeeping) and
+    every definition, in one transaction on yoyo's connection; returns those migrations."""
+    pending = [m for m in backend.to_apply(_migrations()) if _transactional(m)]
     with backend.transaction():
         backend.execute(f"set local lock_timeout = '{LOCK_TIMEOUT}'")
         for migration in pending:
@@ -187,28 +189,26 @@ def _apply(backend, pending, files: list[Path]) -> None:
                 raise
             except psycopg.Error as e:
                 raise MigrateError(f"plpgsql/{f.relative_to(sql_dir('plpgsql'))}: {e.diag.message_primary or e}") from e
-
-
-BACKFILL_BATCH = 5_000
+    return pending
 
 
 def backfill(conn: psycopg.Connection) -> int:
-    """Creates the users auth.users has and public.users lacks, walking auth.users by id in
-    batches, each its own short transaction (conn is in autocommit), so a run cut short carries
-    on and no Auth write waits for more than a batch. Shows progress on a terminal; returns how
-    many users it created."""
-    after, created, batches = None, 0, 0
+    """Creates the users auth.users has and public.users lacks, walking auth.users page by page
+    in batches of about 5,000 users, each its own short transaction (conn is in autocommit), so
+    a run cut short carries on and no Auth write waits for more than a batch. Shows progress on a
+    terminal; returns how many users it created."""
+    page, created, batches = None, 0, 0
     while True:
-        after, done = conn.execute(
-            "select last_id, created from nura.backfill_users(%s, %s)", (after, BACKFILL_BATCH)
+        page, done, pages = conn.execute(
+            "select next_page, created, of_pages from nura.backfill_users(%s, null)", (page,)
         ).fetchone()
-        if after is None:
-            break
         created, batches = created + done, batches + 1
+        if page is None:
+            break
         if sys.stderr.isatty():
-            print(f"\rbackfill: {batches} batch(es) of up to {BACKFILL_BATCH} auth users, {created} users created...",
+            print(f"\rbackfill: {min(page, pages) * 100 // max(pages, 1)}% of auth.users, {created} users created...",
                   end="", file=sys.stderr, flush=True)  # fmt: skip
-    if sys.stderr.isatty() and batches:
+    if sys.stderr.isatty() and batches > 1:
         print(file=sys.stderr)
     return created
 
@@ -222,8 +222,6 @@ def reconcile(conn: psycopg.Connection) -> int:
     restore with our triggers off, nothing counted the restored users); then the users it and
     the incremental checks since found, in batches walked by id. Returns how many it repaired."""
     repaired = backfill(conn)
-    if not _has(conn, "nura.drift_problems"):  # rolled back past the incremental check
-        return repaired + conn.execute("select nura.reconcile()").fetchone()[0]
     conn.execute("select count(*) from nura.check_all()")
     after, batches = None, 0
     while True:

@@ -6,3 +6,4 @@ drop function if exists nura.personal_fields();                 -- nura.tombston
 drop function if exists nura.record_sync_failure(uuid, text, text, text, text);  -- nura.log_sync_failure
 drop function if exists nura.install_auth_users_trigger(text, text);  -- nura.install_trigger
 drop function if exists nura.removed_sync_counts();               -- nura.counted_sync_logs
+drop function if exists nura.backfill_users(uuid, integer);  -- walked by page: nura.backfill_users(bigint, integer)

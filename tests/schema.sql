@@ -92,21 +92,22 @@ COMMENT ON PROCEDURE nura.run_prune(IN p_older_than_days integer, IN p_batch int
 -- Name: run_reconcile(integer); Type: PROCEDURE; Schema: nura; Owner: -
 --
 
-CREATE PROCEDURE nura.run_reconcile(IN p_batch integer DEFAULT 5000)
+CREATE PROCEDURE nura.run_reconcile(IN p_batch integer DEFAULT 1000)
     LANGUAGE plpgsql
     AS $$
 declare
+    v_page bigint;
     v_after uuid;
 begin
     loop
-        select b.last_id into v_after from nura.backfill_users(v_after, p_batch) b;
+        select b.next_page into v_page from nura.backfill_users(v_page, null) b;
         commit;
-        exit when v_after is null;
+        exit when v_page is null;
     end loop;
     perform from nura.check_all();
     commit;
     loop
-        select b.last_id into v_after from nura.reconcile_batch(v_after, least(p_batch, 1000)) b;
+        select b.last_id into v_after from nura.reconcile_batch(v_after, p_batch) b;
         commit;
         exit when v_after is null;
     end loop;

@@ -173,6 +173,9 @@ def test_rollback_refuses_to_drop_rows_then_removes_everything(db, run):
     assert db.user(uid)["last_sign_in_at"] is not None and db.drift() == []
     assert run(db, "rollback")[:2] == (0, "rolled back: 0009.incremental-check\n")  # counts and findings only
     assert run(db, "status")[0] == 0 and run(db, "check")[0] == 0  # the counts' readers are guarded
+    with db.connect() as conn:  # and so is reconcile, batched or not
+        assert conn.execute("select * from nura.reconcile_batch(null, 10)").fetchone() == (None, 0)
+        conn.execute("call nura.run_reconcile()")
     assert db.one("select live from nura.user_counts")[0] == 1
     assert run(db, "rollback")[:2] == (0, "rolled back: 0008.sync-log-retention\n")
     assert run(db, "status")[0] == 0  # the sync's counts read the newer table guarded
@@ -299,14 +302,20 @@ def _auth_users_the_triggers_never_saw(db, count: int) -> list[str]:
 
 
 def test_the_backfill_goes_in_batches_and_a_run_cut_short_carries_on(db, run):
-    ids = _auth_users_the_triggers_never_saw(db, 12)
+    _auth_users_the_triggers_never_saw(db, 60)
+    on_first_page = db.one("select count(*) from auth.users where ctid < '(1,0)'")[0]
+    pages = db.one("select pg_relation_size('auth.users') / current_setting('block_size')::int")[0]
+    assert 0 < on_first_page < 60 and pages > 1
     with db.connect() as conn:  # the first batch commits, then the run is killed
-        assert conn.execute("select * from nura.backfill_users(null, 5)").fetchone() == (uuid.UUID(ids[4]), 5)
-    assert db.one("select count(*) from public.users")[0] == 5
-    assert run(db, "reconcile")[:2] == (0, "repaired 7 user(s)\n")
-    assert db.one("select count(*) from public.users")[0] == 12 and db.drift() == []
+        assert conn.execute("select * from nura.backfill_users(null, 1)").fetchone() == (1, on_first_page, pages)
+    assert db.one("select count(*) from public.users")[0] == on_first_page
+    assert run(db, "reconcile")[:2] == (0, f"repaired {60 - on_first_page} user(s)\n")
+    assert db.one("select count(*) from public.users")[0] == 60 and db.drift() == []
     with db.connect() as conn:
-        assert conn.execute("select * from nura.backfill_users(%s, 5)", (ids[-1],)).fetchone() == (None, 0)
+        assert conn.execute("select * from nura.backfill_users(%s, 1)", (pages - 1,)).fetchone() == (None, 0, pages)
+        with pytest.raises(psycopg.Error, match="pages") as bad:
+            conn.execute("select * from nura.backfill_users(0, 0)")
+        assert bad.value.sqlstate == "PT400"
 
 
 def test_auth_writes_never_wait_for_a_backfill_batch(db):

@@ -71,6 +71,9 @@ begin
         end if;
     end loop;
     if to_regclass('nura.drift_problems') is not null then  -- not rolled back past it
+        -- as the checks record, one at a time; held to commit, taken after the users' rows
+        -- (the checks lock no user), so no cycle of waits
+        perform pg_catalog.pg_advisory_xact_lock(nura.check_lock());
         perform nura.record_problems(p_user_ids);
     end if;
     return v_repaired;

@@ -15,6 +15,7 @@ declare
     v_batch auth.users[];
     v_last uuid := '00000000-0000-0000-0000-000000000000'::uuid;
     v_repaired integer := 0;
+    v_drifted uuid[];
 begin
     -- Hold the missing users' auth rows before creating any of their rows: a hard or soft delete
     -- of one then waits for us instead of slipping between read and insert (and then tombstones
@@ -36,8 +37,11 @@ begin
         v_repaired := v_repaired + nura.create_missing_users(v_batch);
     end loop;
 
-    v_repaired := v_repaired + nura.repair_users(array(
-        select distinct c.user_id from nura.check_consistency() c where c.problem in ('stale', 'failed', 'orphaned')));
+    v_drifted := array(select distinct c.user_id from nura.check_consistency() c
+                       where c.problem in ('stale', 'failed', 'orphaned') order by 1);
+    for v_from in 1..coalesce(cardinality(v_drifted), 0) by 1000 loop  -- each user_problems() call a short list
+        v_repaired := v_repaired + nura.repair_users(v_drifted[v_from:v_from + 999]);
+    end loop;
     return v_repaired + nura.retry_blocked_adoptions();
 end
 $$;
