@@ -484,6 +484,7 @@ def test_rolling_back_the_switch_migration_alone_then_migrating_again(moved, run
         == "voice_users: switched: a view over the normalized users; the table is kept as public.legacy_voice_users\n"
     )
     for migration in (
+        "0012.tombstones-counted-by-statement",
         "0011.legacy-email-index",
         "0010.update-event-per-statement",
         "0009.incremental-check",

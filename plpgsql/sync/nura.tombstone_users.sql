@@ -11,6 +11,7 @@ set search_path = ''
 as $$
 declare
     v_victims uuid[];
+    v_by_origin jsonb;
 begin
     if current_setting('transaction_isolation') <> 'read committed' then
         -- a snapshot taken before the locks below could not see what they waited for
@@ -35,6 +36,8 @@ begin
         return 0;
     end if;
 
+    -- counted here, by origin, not row by row by the count's trigger (its WHEN clause reads this)
+    perform set_config('nura.tombstones_counted', 'on', true);
     with old as (
         select u.* from public.users u join unnest(v_victims) as t(id) on t.id = u.id
     ), gone as (
@@ -46,7 +49,7 @@ begin
                auth_fields = null, auth_updated_at = null, updated_at = now()
           from old v
          where u.id = v.id
-        returning u.id, v.is_active as was_active,
+        returning u.id, u.origin, v.is_active as was_active,
                   array_remove(array[
                       case when v.email is not null then 'email' end,
                       case when v.phone_number is not null then 'phone_number' end,
@@ -61,13 +64,21 @@ begin
                       case when v.last_active_at is not null then 'last_active_at' end,
                       case when v.xp <> 0 then 'xp' end,
                       case when v.current_streak <> 0 then 'current_streak' end], null) as cleared
+    ), logged as (
+        insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
+        select g.id, 'delete', p_source,
+               jsonb_build_object('deleted_at', null, 'is_active', g.was_active),
+               jsonb_build_object('deleted_at', now(), 'is_active', false, 'cleared', to_jsonb(g.cleared)),
+               true
+        from gone g
     )
-    insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
-    select g.id, 'delete', p_source,
-           jsonb_build_object('deleted_at', null, 'is_active', g.was_active),
-           jsonb_build_object('deleted_at', now(), 'is_active', false, 'cleared', to_jsonb(g.cleared)),
-           true
-    from gone g;
+    select jsonb_object_agg(c.origin, c.users) into v_by_origin
+    from (select g.origin, count(*) as users from gone g group by g.origin) c;
+    perform set_config('nura.tombstones_counted', '', true);
+    if to_regclass('nura.user_count_changes') is not null then  -- not rolled back past the count
+        insert into nura.user_count_changes (origin, live, deleted)
+        select o.key, -o.value::bigint, o.value::bigint from jsonb_each_text(v_by_origin) o;
+    end if;
 
     perform nura.erase_sync_logs(v_victims);
 
