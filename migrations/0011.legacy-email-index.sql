@@ -7,5 +7,7 @@
 set lock_timeout = '2s';
 set statement_timeout = 0;
 drop index concurrently if exists public.users_legacy_email_idx;
+-- (Not `and deleted_at is null` too: a column in the predicate would keep every tombstoning
+-- update from being a heap-only one.)
 create index concurrently users_legacy_email_idx on public.users (lower(email))
-    where origin = 'legacy_migration' and deleted_at is null;
+    where origin = 'legacy_migration';

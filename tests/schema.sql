@@ -574,7 +574,7 @@ CREATE INDEX users_email_idx ON public.users USING btree (lower(email));
 -- Name: users_legacy_email_idx; Type: INDEX; Schema: public; Owner: -
 --
 
-CREATE INDEX users_legacy_email_idx ON public.users USING btree (lower(email)) WHERE ((origin = 'legacy_migration'::text) AND (deleted_at IS NULL));
+CREATE INDEX users_legacy_email_idx ON public.users USING btree (lower(email)) WHERE (origin = 'legacy_migration'::text);
 --
 -- Name: legacy_repoint_values legacy_repoint_values_table_schema_table_name_column_name_fkey; Type: FK CONSTRAINT; Schema: nura; Owner: -
 --

@@ -332,7 +332,7 @@ def test_auth_writes_never_wait_for_a_backfill_batch(db):
 
 
 _LEGACY_EMAIL_INDEX = (
-    "select i.indisvalid, pg_get_indexdef(i.indexrelid) like '%WHERE ((origin = ''legacy_migration''::text)%'"
+    "select i.indisvalid, pg_get_indexdef(i.indexrelid) like '%WHERE (origin = ''legacy_migration''::text)'"
     " from pg_index i where i.indexrelid = to_regclass('public.users_legacy_email_idx')"
 )
 
