@@ -176,6 +176,7 @@ def ab_medians(measure, rounds: int) -> tuple[float, float]:
 
 
 def main() -> None:
+    global SEED_USERS
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=int, default=15, help="length of each pgbench run")
     parser.add_argument("--rounds", type=int, default=3, help="A/B rounds per measurement")
@@ -185,7 +186,6 @@ def main() -> None:
     )  # fmt: skip
     parser.add_argument("--seed-users", type=int, default=SEED_USERS, help="existing users in each database")
     args = parser.parse_args()
-    global SEED_USERS
     SEED_USERS = args.seed_users
 
     pg = LocalPostgres.throwaway()
