@@ -4,7 +4,7 @@ tables' writes included, every value bound, `-M prepared` as Auth's driver prepa
 durable local cluster (fsync and synchronous_commit on, as on Supabase), A/B interleaved so drift
 in the machine hits both sides alike.
 
-    .venv/bin/python bench/sync_bench.py [--seconds 15] [--rounds 3] [--only FLOW] [--seed-users N]
+    .venv/bin/python bench/sync_bench.py [--seconds 15] [--rounds 3] [--only FLOW ...] [--seed-users N]
 
 Prints a Markdown table of transactions per second (median of the rounds) for each flow at 1 and
 4 clients, the time of the sync's functions per flow (track_functions, 1 client, a run of its
@@ -182,7 +182,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="A/B rounds per measurement")
     parser.add_argument(
         "--only", choices=[script[:-4] for script, _, _ in FLOWS] + ["functions", "purge", "log"],
-        help="measure one thing",
+        action="append", help="measure this only (may be given more than once)",
     )  # fmt: skip
     parser.add_argument("--seed-users", type=int, default=SEED_USERS, help="existing users in each database")
     args = parser.parse_args()
@@ -197,7 +197,7 @@ def main() -> None:
             "| flow | clients | bare auth | with nura-users | ratio | target |\n|---|---|---|---|---|---|", flush=True
         )
         for script, label, target in FLOWS:
-            if args.only not in (None, script[:-4]):
+            if args.only and script[:-4] not in args.only:
                 continue
             for clients in (1, 4):
                 bare, synced = ab_medians(
@@ -211,7 +211,7 @@ def main() -> None:
                     f" | >= {target:.2f}x |",
                     flush=True,
                 )
-        if args.only in (None, "functions"):
+        if not args.only or "functions" in args.only:
             print(
                 "\n| flow | the sync's triggers, ms per transaction"
                 " | costliest functions (calls, self ms) per transaction |"
@@ -221,13 +221,13 @@ def main() -> None:
                 triggers, functions = function_times(pg, script, args.seconds)
                 top = ", ".join(f"{name} ({calls:.0f}, {own:.3f})" for name, calls, own in functions[:3])
                 print(f"| {label} | {triggers:.3f} | {top} |", flush=True)
-        if args.only in (None, "purge"):
+        if not args.only or "purge" in args.only:
             bare, synced = ab_medians(lambda db: purge_seconds(pg, db), args.rounds)
             print(
                 f"\npurge of {PURGED:,} anonymous users (one DELETE): {bare * 1000:.0f} ms bare, "
                 f"{synced * 1000:.0f} ms with nura-users ({synced / bare:.2f}x the time)"
             )
-        if args.only in (None, "log"):
+        if not args.only or "log" in args.only:
             for script, what in (("signup_autoconfirm.sql", "autoconfirmed signup"), ("sign_in.sql", "sign-in")):
                 written, settled = log_bytes_per(pg, "synced", script)
                 print(
