@@ -382,3 +382,20 @@ def test_auth_writes_never_wait_for_a_reconcile_batch(db):
         newcomer = impatient.email_signup("during@example.com")
         impatient.sign_in(signed_up)
     assert db.user(newcomer) is not None and db.drift() == []
+
+
+def test_a_backfill_batch_creates_at_most_5000_users_whatever_the_pages_hold(db):
+    with db.connect("supabase_admin") as conn:  # 6,000 users the triggers never saw
+        conn.execute("set session_replication_role = replica")
+        conn.execute(
+            "insert into auth.users (instance_id, id, aud, role, email, created_at, updated_at, is_sso_user,"
+            " is_anonymous) select '00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated',"
+            " 'authenticated', 'many' || i || '@example.com', now(), now(), false, false"
+            " from generate_series(1, 6000) i"
+        )
+    pages = db.one("select pg_relation_size('auth.users') / current_setting('block_size')::int")[0]
+    with db.connect() as conn:
+        page, created, _ = conn.execute("select * from nura.backfill_users(0, %s)", (pages,)).fetchone()
+        assert created == 5000 and 0 < page < pages  # carries on from the page it stopped at
+        assert conn.execute("select * from nura.backfill_users(%s, %s)", (page, pages)).fetchone()[:2] == (None, 1000)
+    assert db.one("select count(*) from public.users")[0] == 6000 and db.drift() == []

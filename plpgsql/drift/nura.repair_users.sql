@@ -20,9 +20,15 @@ declare
     v_repaired integer := 0;
     v_drift record;
     v_only text[];
+    v_recording constant boolean := to_regclass('nura.drift_problems') is not null;  -- not rolled back past it
 begin
     if coalesce(cardinality(p_user_ids), 0) = 0 then
         return 0;
+    end if;
+    if v_recording then
+        -- what is left is recorded as the checks record, one at a time; taken before any user's
+        -- row, so Auth never waits on a user of ours while a full check holds the lock
+        perform pg_catalog.pg_advisory_xact_lock(nura.check_lock());
     end if;
     select array_agg(s.a order by (s.a).id) into v_missing
       from (select a from auth.users a
@@ -70,10 +76,7 @@ begin
             v_repaired := v_repaired + 1;
         end if;
     end loop;
-    if to_regclass('nura.drift_problems') is not null then  -- not rolled back past it
-        -- as the checks record, one at a time; held to commit, taken after the users' rows
-        -- (the checks lock no user), so no cycle of waits
-        perform pg_catalog.pg_advisory_xact_lock(nura.check_lock());
+    if v_recording then
         perform nura.record_problems(p_user_ids);
     end if;
     return v_repaired;

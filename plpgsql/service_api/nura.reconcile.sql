@@ -28,7 +28,7 @@ begin
         select array_agg(s.a order by (s.a).id) into v_batch
         from (select a from auth.users a
               where a.id > v_last and a.deleted_at is null
-                and not exists (select from public.users u where u.id = a.id)
+                and (select u.id from public.users u where u.id = a.id) is null  -- probed, never hashed whole per batch
               order by a.id
               limit 5000
               for no key update of a) s;  -- held already, but for users who signed up since
