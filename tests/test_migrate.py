@@ -319,18 +319,6 @@ def test_the_backfill_goes_in_batches_and_a_run_cut_short_carries_on(db, run):
         assert bad.value.sqlstate == "PT400"
 
 
-def test_auth_writes_never_wait_for_a_backfill_batch(db):
-    signed_up = db.auth.email_signup("early@example.com")
-    _auth_users_the_triggers_never_saw(db, 3)
-    url = db.url("supabase_auth_admin")
-    impatient = supabase_standin.AuthServer(url + ("&" if "?" in url else "?") + "options=-c%20lock_timeout%3D3s")
-    with psycopg.connect(db.url()) as batch:  # a batch, not committed yet
-        assert batch.execute("select created from nura.backfill_users(null, 100)").fetchone() == (3,)
-        newcomer = impatient.email_signup("during@example.com")
-        impatient.sign_in(signed_up)
-    assert db.user(newcomer) is not None and db.drift() == []
-
-
 _LEGACY_EMAIL_INDEX = (
     "select i.indisvalid, pg_get_indexdef(i.indexrelid) like '%WHERE (origin = ''legacy_migration''::text)'"
     " from pg_index i where i.indexrelid = to_regclass('public.users_legacy_email_idx')"
@@ -371,14 +359,20 @@ def test_reconcile_repairs_in_batches_and_a_run_cut_short_carries_on(db, run):
     assert db.drift() == [] and db.one("select count(*) from nura.check_changes()")[0] == 0
 
 
-def test_auth_writes_never_wait_for_a_reconcile_batch(db):
+@pytest.mark.parametrize("batch", ["backfill", "reconcile"])
+def test_auth_writes_never_wait_for_a_batch(db, batch):
     signed_up = db.auth.email_signup("early@example.com")
-    _stale_users(db, 3)
-    db.all("select * from nura.check_all()")
+    if batch == "backfill":
+        _auth_users_the_triggers_never_saw(db, 3)
+        statement = "select created from nura.backfill_users(null, 100)"
+    else:
+        _stale_users(db, 3)
+        db.all("select * from nura.check_all()")
+        statement = "select repaired from nura.reconcile_batch(null, 100)"
     url = db.url("supabase_auth_admin")
     impatient = supabase_standin.AuthServer(url + ("&" if "?" in url else "?") + "options=-c%20lock_timeout%3D3s")
-    with psycopg.connect(db.url()) as batch:  # a batch, not committed yet
-        assert batch.execute("select repaired from nura.reconcile_batch(null, 100)").fetchone() == (3,)
+    with psycopg.connect(db.url()) as conn:  # a batch, not committed yet
+        assert conn.execute(statement).fetchone() == (3,)
         newcomer = impatient.email_signup("during@example.com")
         impatient.sign_in(signed_up)
     assert db.user(newcomer) is not None and db.drift() == []

@@ -1,6 +1,7 @@
-"""The batched commands carry on after a kill: `migrate`'s backfill and `prune`, SIGKILLed mid-run,
-and PostgreSQL itself stopped as by a crash (`pg_ctl stop -m immediate`), end, once run again, in
-the state an uninterrupted run leaves. On a cluster of their own, since one of them crashes it."""
+"""The batched commands carry on after a kill: `migrate`'s backfill, `reconcile` and `prune`,
+SIGKILLed mid-run, and PostgreSQL itself stopped as by a crash (`pg_ctl stop -m immediate`), end,
+once run again, in the state an uninterrupted run leaves. On a cluster of their own, since one of
+them crashes it."""
 
 from __future__ import annotations
 
@@ -125,3 +126,39 @@ def test_prune_killed_mid_run_carries_on(crashable):
     assert again.wait(timeout=300) == 0
     assert db.one("select count(*) from public.user_sync_logs")[0] == 0
     assert db.one("select total from nura.sync_metrics where source = 'reconcile'") == totals  # still counted
+
+
+STALE = 5_000
+
+
+def _stale(db) -> int:
+    return db.one("select count(*) from public.users where email like 'behind.%'")[0]
+
+
+def test_reconcile_killed_mid_repair_carries_on(crashable):
+    db = crashable
+    assert _command(db, "migrate").wait(timeout=300) == 0
+    with db.connect("supabase_admin") as conn:  # users a write behind the sync's back left stale
+        conn.execute("set session_replication_role = replica")
+        conn.execute(
+            "update public.users set email = 'behind.' || email"
+            " where id in (select id from public.users order by md5(id::text) limit %s)",
+            (STALE,),
+        )
+    first = _command(db, "reconcile")
+    deadline = time.monotonic() + 60
+    while _stale(db) > STALE - 1000:  # a batch or so repaired
+        assert time.monotonic() < deadline and first.poll() is None, first.communicate()
+        time.sleep(0.02)
+    first.send_signal(signal.SIGKILL)
+    first.wait()
+    assert 0 < _stale(db) < STALE  # cut short
+    again = _command(db, "reconcile")
+    _, err = again.communicate(timeout=300)
+    assert again.returncode == 0, err
+    assert _stale(db) == 0 and db.drift() == []
+    # each stale user repaired once: one update of the address each, none twice
+    assert db.one(
+        "select count(*), count(distinct user_id) from public.user_sync_logs"
+        " where sync_type <> 'create' and after_data ? 'email'"
+    ) == (STALE, STALE)
