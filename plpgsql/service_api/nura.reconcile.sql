@@ -17,6 +17,10 @@ declare
     v_repaired integer := 0;
     v_drifted uuid[];
 begin
+    if to_regclass('nura.drift_problems') is not null then
+        -- what nura.repair_users records is recorded under this lock: taken before any row
+        perform pg_catalog.pg_advisory_xact_lock(nura.check_lock());
+    end if;
     -- Hold the missing users' auth rows before creating any of their rows: a hard or soft delete
     -- of one then waits for us instead of slipping between read and insert (and then tombstones
     -- the row we made), and since we take these locks before holding anything else, we never
