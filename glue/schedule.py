@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import psycopg
 
 JOB_PREFIX = "nura-users "
+OURS = JOB_PREFIX.replace("_", r"\_") + "%"  # a LIKE pattern for our jobs
 DEFAULT_PRUNE_DAYS = 90
 
 
@@ -23,9 +24,8 @@ class Job:
 def jobs(prune_days: int) -> list[Job]:
     return [
         Job("check changes", "* * * * *", "select count(*) from nura.check_changes()", "nura-users check --changes"),
-        Job("full check", "17 3 * * *", "select count(*) from nura.check_all()", "nura-users check"),
-        # daily, after the full check: reconcile still reads every user (its repair of stale and
-        # failed users is one transaction)
+        # daily: it records a full check (what no log row shows: a write with our triggers off)
+        # and repairs what that and the incremental checks found, in batches
         Job("reconcile", "47 3 * * *", "call nura.run_reconcile()", "nura-users reconcile"),
         Job(
             "prune",
@@ -45,15 +45,16 @@ def install(conn: psycopg.Connection, prune_days: int) -> list[Job]:
     scheduled = jobs(prune_days)
     for job in scheduled:
         conn.execute("select cron.schedule(%s, %s, %s)", (JOB_PREFIX + job.name, job.schedule, job.sql))
+    # and a job of ours an earlier release scheduled goes (the daily full check reconcile now runs)
+    conn.execute(
+        "select cron.unschedule(jobid) from cron.job where jobname like %s and jobname <> all(%s)",
+        (OURS, [JOB_PREFIX + job.name for job in scheduled]),
+    )
     return scheduled
 
 
 def remove(conn: psycopg.Connection) -> int:
-    return len(
-        conn.execute(
-            "select cron.unschedule(jobid) from cron.job where jobname like %s", (JOB_PREFIX.replace("_", r"\_") + "%",)
-        ).fetchall()
-    )
+    return len(conn.execute("select cron.unschedule(jobid) from cron.job where jobname like %s", (OURS,)).fetchall())
 
 
 def scheduled(conn: psycopg.Connection) -> list[str]:
@@ -66,7 +67,7 @@ def scheduled(conn: psycopg.Connection) -> list[str]:
                            where d.jobid = j.jobid order by d.runid desc limit 1) r on true
         where j.jobname like %s
         order by j.jobname""",
-        (JOB_PREFIX.replace("_", r"\_") + "%",),
+        (OURS,),
     ).fetchall()
     lines = []
     for name, when, command, active, status, ended, message in rows:
