@@ -60,7 +60,8 @@ begin
             limit v_most  -- the pages are an estimate: a bloated or unanalyzed table holds more
             for no key update of a skip locked) s;
     if v_found = v_most then  -- cut short: the next batch starts on the page it stopped at
-        next_page := v_last_page;
+        -- (within this batch's: a row locked as updated meanwhile reports its newer version's page)
+        next_page := greatest(v_from + 1, least(v_last_page, v_from + v_pages - 1));
     end if;
     if v_batch is not null then
         created := nura.create_missing_users(v_batch);
