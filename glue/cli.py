@@ -15,6 +15,7 @@ from . import schedule as jobs
 from .config import database_url, listen_address, migrate_database_url, port_number
 from .errors import OperatorError
 from .legacy import LEGACY_TABLES, import_legacy, repoint_legacy, switch_legacy, verify_legacy
+from .progress import progress_line
 
 
 class _Parser(argparse.ArgumentParser):
@@ -112,16 +113,14 @@ def _prune(args) -> int:
     with psycopg.connect(migrate_database_url(), autocommit=True) as conn:
         before = conn.execute("select now() - make_interval(days => %s)", (args.older_than,)).fetchone()[0]
         after = 0
-        while after is not None:  # one short transaction per batch; a run cut short carries on
-            after, rows = conn.execute(
-                "select last_id, pruned from nura.prune_sync_logs(%s, %s, %s, %s)",
-                (before, after, PRUNE_BATCH, args.yes),
-            ).fetchone()
-            done += rows
-            if sys.stderr.isatty():
-                print(f"\r{'pruned' if args.yes else 'counted'} {done} row(s)...", end="", file=sys.stderr, flush=True)
-    if sys.stderr.isatty():
-        print(file=sys.stderr)
+        with progress_line() as show:
+            while after is not None:  # one short transaction per batch; a run cut short carries on
+                after, rows = conn.execute(
+                    "select last_id, pruned from nura.prune_sync_logs(%s, %s, %s, %s)",
+                    (before, after, PRUNE_BATCH, args.yes),
+                ).fetchone()
+                done += rows
+                show(f"{'pruned' if args.yes else 'counted'} {done} row(s)")
     if args.yes:
         print(f"pruned {done} sync-log row(s) older than {args.older_than} days")
     else:

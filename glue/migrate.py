@@ -10,7 +10,6 @@ and a failure leaves the old one whole.
 from __future__ import annotations
 
 import re
-import sys
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -25,6 +24,7 @@ from . import schedule
 from .config import yoyo_url
 from .errors import OperatorError
 from .legacy import legacy_state
+from .progress import progress_line
 from .resources import sql_dir
 
 # yoyo's bookkeeping tables live in their own schema, away from the API-exposed `public`.
@@ -197,19 +197,16 @@ def backfill(conn: psycopg.Connection) -> int:
     in batches of about 5,000 users, each its own short transaction (conn is in autocommit), so
     a run cut short carries on and no Auth write waits for more than a batch. Shows progress on a
     terminal; returns how many users it created."""
-    page, created, batches = None, 0, 0
-    while True:
-        page, done, pages = conn.execute(
-            "select next_page, created, of_pages from nura.backfill_users(%s, null)", (page,)
-        ).fetchone()
-        created, batches = created + done, batches + 1
-        if page is None:
-            break
-        if sys.stderr.isatty():
-            print(f"\rbackfill: {min(page, pages) * 100 // max(pages, 1)}% of auth.users, {created} users created...",
-                  end="", file=sys.stderr, flush=True)  # fmt: skip
-    if sys.stderr.isatty() and batches > 1:
-        print(file=sys.stderr)
+    page, created = None, 0
+    with progress_line() as show:
+        while True:
+            page, done, pages = conn.execute(
+                "select next_page, created, of_pages from nura.backfill_users(%s, null)", (page,)
+            ).fetchone()
+            created += done
+            if page is None:
+                break
+            show(f"backfill: {min(page, pages) * 100 // max(pages, 1)}% of auth.users, {created} users created")
     return created
 
 
@@ -224,19 +221,16 @@ def reconcile(conn: psycopg.Connection) -> int:
     repaired = backfill(conn)
     conn.execute("select count(*) from nura.check_all()")
     after, batches = None, 0
-    while True:
-        after, done = conn.execute(
-            "select last_id, repaired from nura.reconcile_batch(%s, %s)", (after, REPAIR_BATCH)
-        ).fetchone()
-        repaired += done
-        if after is None:
-            break
-        batches += 1
-        if sys.stderr.isatty():
-            print(f"\rreconcile: {batches} batch(es) of up to {REPAIR_BATCH} drifted users, {repaired} repaired...",
-                  end="", file=sys.stderr, flush=True)  # fmt: skip
-    if sys.stderr.isatty() and batches:
-        print(file=sys.stderr)
+    with progress_line() as show:
+        while True:
+            after, done = conn.execute(
+                "select last_id, repaired from nura.reconcile_batch(%s, %s)", (after, REPAIR_BATCH)
+            ).fetchone()
+            repaired += done
+            if after is None:
+                break
+            batches += 1
+            show(f"reconcile: {batches} batch(es) of up to {REPAIR_BATCH} drifted users, {repaired} repaired")
     return repaired
 
 
@@ -251,19 +245,17 @@ def count_sync_log(conn: psycopg.Connection) -> None:
     and the scheduled checks carry on from where it stopped."""
     end = conn.execute("select coalesce(max(id), 0) from public.user_sync_logs").fetchone()[0]
     counted, stalled = None, 0
-    while stalled < COUNT_SETTLE_ATTEMPTS:
-        conn.execute("select count(*) from nura.check_changes()")
-        now = conn.execute("select counted_through from nura.check_state").fetchone()[0]
-        if now >= end:
-            break
-        stalled = stalled + 1 if now == counted else 0
-        if stalled:
-            time.sleep(0.1)
-        counted = now
-        if sys.stderr.isatty():
-            print(f"\rcounting the sync log: {now} of {end} rows...", end="", file=sys.stderr, flush=True)
-    if sys.stderr.isatty() and counted is not None:
-        print(file=sys.stderr)
+    with progress_line() as show:
+        while stalled < COUNT_SETTLE_ATTEMPTS:
+            conn.execute("select count(*) from nura.check_changes()")
+            now = conn.execute("select counted_through from nura.check_state").fetchone()[0]
+            if now >= end:
+                break
+            stalled = stalled + 1 if now == counted else 0
+            if stalled:
+                time.sleep(0.1)
+            counted = now
+            show(f"counting the sync log: {now} of {end} rows")
 
 
 _ERASURE_CHECK = "users_tombstone_holds_nothing_personal"
