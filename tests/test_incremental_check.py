@@ -264,3 +264,10 @@ def test_rolling_the_count_back_keeps_the_totals(db, run):
     assert [run(db, "rollback")[0] for _ in range(3)] == [0, 0, 0]  # the migrations after it
     assert run(db, "rollback")[1] == "rolled back: 0009.incremental-check\n"
     assert db.all("select source, total, succeeded, failed from nura.sync_metrics order by 1") == totals
+
+
+def test_the_incremental_check_outside_read_committed_is_refused(db):
+    with psycopg.connect(db.url()) as conn:
+        conn.execute("set transaction isolation level repeatable read")
+        with pytest.raises(psycopg.errors.FeatureNotSupported, match="the incremental check needs a read committed"):
+            conn.execute("select count(*) from nura.check_changes()")

@@ -24,11 +24,8 @@ declare
     v_rechecked_through uuid;
     v_count_to bigint;
 begin
-    if current_setting('transaction_isolation') <> 'read committed' then
-        -- a snapshot taken before the count's lock could not see the deletions it waited for
-        perform nura.raise_error('0A000', 'the incremental check needs a read committed transaction',
-            'got ' || current_setting('transaction_isolation'));
-    end if;
+    -- a snapshot taken before the count's lock could not see the deletions it waited for
+    perform nura.require_read_committed('the incremental check');
     if to_regclass('nura.check_state') is null then  -- rolled back past its migration: nothing is kept
         return query select * from nura.check_consistency();
         return;

@@ -13,11 +13,8 @@ declare
     v_victims uuid[];
     v_by_origin jsonb;
 begin
-    if current_setting('transaction_isolation') <> 'read committed' then
-        -- a snapshot taken before the locks below could not see what they waited for
-        perform nura.raise_error('0A000', 'deleting users needs a read committed transaction',
-            'got ' || current_setting('transaction_isolation'));
-    end if;
+    -- a snapshot taken before the locks below could not see what they waited for
+    perform nura.require_read_committed('deleting users');
     -- The rows are locked in a statement of their own: the statements below then run on a
     -- snapshot taken after every lock was granted, so a write that committed while this one
     -- waited for the row (and its log row) is seen, and erased too.
