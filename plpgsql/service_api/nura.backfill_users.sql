@@ -59,8 +59,9 @@ begin
             order by a.ctid
             limit v_most  -- the pages are an estimate: a bloated or unanalyzed table holds more
             for no key update of a skip locked) s;
-    if v_found = v_most then  -- cut short: the next batch starts on the page it stopped at
-        -- (within this batch's: a row locked as updated meanwhile reports its newer version's page)
+    if v_found = v_most then  -- cut short: the next batch starts on the last page it took a row from
+        -- (within this batch's: a row locked as updated meanwhile reports its newer version's page,
+        -- which can skip pages of this batch; the full check after the walk finds their users)
         next_page := greatest(v_from + 1, least(v_last_page, v_from + v_pages - 1));
     end if;
     if v_batch is not null then
