@@ -69,9 +69,9 @@ def main() -> None:
             conn.execute("alter table users disable trigger user")  # bulk-load the accounts, then backfill
             conn.execute(
                 "insert into users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data,"
-                " created_at, updated_at, is_sso_user, is_anonymous)"
+                " email_confirmed_at, created_at, updated_at, is_sso_user, is_anonymous)"
                 " select '00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated',"
-                " 'p' || g || '@legacy.example', '{}', '{}', now(), now(), false, false"
+                " 'p' || g || '@legacy.example', '{}', '{}', now(), now(), now(), false, false"
                 " from generate_series(1, %s, 3) g",
                 (n * 9 // 10,),
             )  # every third of the 90% with an email
