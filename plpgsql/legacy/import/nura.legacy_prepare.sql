@@ -1,7 +1,7 @@
 -- The legacy import's first step: every row of public.chat_users, voice_users and custom_users
 -- (those present; the kept tables while switched) into nura.legacy_rows in one shape, each with
--- the person it belongs to and its batch, in one statement (each row is written once).
--- Deterministic, so a run after a crash plans the same
+-- the person it belongs to and its batch: the people are planned on the rows' keys, emails and
+-- created_at, then each whole row is read and written once. Deterministic, so a run after a crash plans the same
 -- people; a row imported before keeps the user it became (and is imported again only when it
 -- changed since: nura.legacy_user_map keeps a digest of each row as imported).
 -- People: a normalized email is one person, whose id is the non-SSO, not deleted auth user's
@@ -18,6 +18,7 @@ set work_mem = '128MB'  -- the joins and sorts over every legacy row stay in mem
 as $$
 declare
     v_rows text;
+    v_whole_rows text;
     v_count_rows text;
     v_count bigint := 0;
     v_batches integer;
@@ -29,20 +30,28 @@ begin
         perform nura.raise_error('PT400', 'rows of another import are staged', null,
                                  'clear them first with nura.legacy_clear_staging()');
     end if;
-    -- rows as jsonb: the tables' extra columns and column types vary; hashes never leave
-    select string_agg(format(
-               $f$select %L::text as legacy_table, (r ->> %L)::uuid as legacy_id, %s as precedence, r as row_data,
-                         nullif(lower(btrim(r ->> 'email', E' \t\n\r\f')), '') as email,
-                         (r ->> 'created_at')::timestamptz as created_at
-                  from %s t, lateral (select to_jsonb(t) - 'password_hash') x(r)
-                  where t.%2$I is not null$f$,
-               t.name, t.key, t.precedence, t.source),
-           ' union all ' order by t.precedence),
+    -- Two shapes of each table: its plan's columns (key, email, created_at, read as columns; a
+    -- table may lack email or created_at, as custom_users does), and its whole rows as jsonb (the
+    -- tables' extra columns and column types vary; hashes never leave). The people are planned
+    -- on the narrow rows; the whole rows are read once, to be staged.
+    select string_agg(q.narrow_cols || q.source_rows, ' union all ' order by t.precedence),
+           string_agg(q.narrow_cols || $c$, to_jsonb(t) - 'password_hash' as row_data$c$ || q.source_rows,
+                      ' union all ' order by t.precedence),
            string_agg(format('(select count(*) from %s where %I is not null)', t.source, t.key), ' + ')
-      into v_rows, v_count_rows
+      into v_rows, v_whole_rows, v_count_rows
       from (select n.name, n.precedence, nura.legacy_source(n.name) as source,
-                   case n.name when 'custom_users' then 'user_id' else 'id' end as key
+                   case n.name when 'custom_users' then 'user_id' else 'id' end as key,
+                   array(select a.attname::text from pg_catalog.pg_attribute a
+                         where a.attrelid = nura.legacy_source(n.name) and a.attnum > 0 and not a.attisdropped) as columns
             from unnest(array['chat_users', 'voice_users', 'custom_users']) with ordinality n(name, precedence)) t
+      cross join lateral (
+          select format('select %L::text as legacy_table, t.%I::uuid as legacy_id, %s as precedence, %s as email, %s as created_at',
+                        t.name, t.key, t.precedence,
+                        case when t.columns @> '{email}' then $e$nullif(lower(btrim(t.email::text, E' \t\n\r\f')), '')$e$
+                             else 'null::text' end,
+                        case when t.columns @> '{created_at}' then 't.created_at::timestamptz' else 'null::timestamptz' end),
+                 format(' from %s t where t.%I is not null', t.source, t.key)
+      ) q(narrow_cols, source_rows)
      where t.source is not null;
     if v_rows is null then
         return 0;
@@ -50,10 +59,10 @@ begin
     execute 'select ' || v_count_rows into v_count;
     v_batches := greatest(1, ceil(v_count::numeric / p_batch_size));
 
+    drop table if exists pg_temp.legacy_plan;
     execute format($q$
-        insert into nura.legacy_rows (legacy_table, legacy_id, precedence, row_data, row_digest, email, created_at,
-                                      person_id, batch)
-        with raw as materialized (%s),
+        create temp table legacy_plan on commit drop as
+        with raw as (%s),
         auth_people as (
             select nullif(lower(btrim(a.email, E' \t\n\r\f')), '') as email,
                    (array_agg(a.id order by a.created_at, a.id))[1] as id
@@ -76,20 +85,27 @@ begin
             select s.legacy_table, s.legacy_id, coalesce(s.earlier, e.person_id, s.legacy_id) as person_id, s.precedence
             from rows_seen s left join email_people e on e.email = s.email
             where s.legacy_table <> 'custom_users'
-        ), row_people as (
-            select p.legacy_table, p.legacy_id, p.person_id from service_people p
-            union all
-            select distinct s.legacy_table, s.legacy_id, coalesce(s.earlier, a.id, p.person_id, s.legacy_id)
-            from rows_seen s
-            left join auth.users a on a.id = s.legacy_id
-            left join (select distinct on (legacy_id) legacy_id, person_id from service_people
-                       order by legacy_id, precedence) p on p.legacy_id = s.legacy_id
-            where s.legacy_table = 'custom_users'
         )
+        select distinct p.legacy_table, p.legacy_id, p.person_id  -- custom_users may repeat a user_id
+        from (select legacy_table, legacy_id, person_id from service_people
+              union all
+              select s.legacy_table, s.legacy_id, coalesce(s.earlier, a.id, p.person_id, s.legacy_id)
+              from rows_seen s
+              left join auth.users a on a.id = s.legacy_id
+              left join (select distinct on (legacy_id) legacy_id, person_id from service_people
+                         order by legacy_id, precedence) p on p.legacy_id = s.legacy_id
+              where s.legacy_table = 'custom_users') p
+        $q$, v_rows);
+    analyze pg_temp.legacy_plan;
+
+    execute format($q$
+        insert into nura.legacy_rows (legacy_table, legacy_id, precedence, row_data, row_digest, email, created_at,
+                                      person_id, batch)
         select r.legacy_table, r.legacy_id, r.precedence, r.row_data, md5(r.row_data::text), r.email, r.created_at,
-               p.person_id, (hashtextextended(p.person_id::text, 0) & 9223372036854775807) %% %s as batch
-        from raw r join row_people p on p.legacy_table = r.legacy_table and p.legacy_id = r.legacy_id
-        $q$, v_rows, v_batches);
+               p.person_id, (hashtextextended(p.person_id::text, 0) & 9223372036854775807) %% %s
+        from (%s) r join pg_temp.legacy_plan p on p.legacy_table = r.legacy_table and p.legacy_id = r.legacy_id
+        $q$, v_batches, v_whole_rows);
+    drop table pg_temp.legacy_plan;
 
     -- one digest for rows sharing an id (custom_users may repeat a user_id): they are imported together
     update nura.legacy_rows r set row_digest = d.digest
