@@ -24,7 +24,7 @@ begin
         perform 'PRAGMA:TYPE: r (legacy_table text, legacy_id uuid, field text, value text, problem text)';  -- for plpgsql_check
         for r in execute format($q$
             with legacy as (
-                select r, (r ->> %2$L)::uuid as id from %6$s t, to_jsonb(t) r
+                select r, t.%2$I::uuid as id from %6$s t, to_jsonb(t) r
             ), checked as (
                 select l.id, m.user_id, l.r, u.deleted_at is not null as deleted,
                        jsonb_build_object('email', u.email, 'full_name', u.full_name, 'phone_number', u.phone_number,
