@@ -42,7 +42,8 @@ def import_legacy(
         try:
             for _ in range(1 if dry_run else PASSES):
                 conn.execute(_CLEAR_STAGING)
-                batches = conn.execute("select nura.legacy_prepare(p_batch_size => %s)", (batch_size,)).fetchone()[0]
+                # the plan of the people and the rows staged with it are read in one snapshot
+                batches = _retried(conn, _PREPARE, (batch_size,), keep=True, isolation="repeatable read")
                 this_pass: Counter = Counter()
                 if dry_run:
                     for batch in range(batches):
@@ -63,19 +64,27 @@ def import_legacy(
 
 _CLEAR_STAGING = "select nura.legacy_clear_staging()"
 _BATCH = "select nura.legacy_import_batch(p_batch => %s)"
+_PREPARE = "select nura.legacy_prepare(p_batch_size => %s)"
 # A batch meets signups and profile writes: when people of it were adopted or deleted meanwhile,
-# or an account's row was busy at its last step, it is rolled back whole and run again.
+# or an account's row was busy at its last step, it is rolled back whole and run again (and so is
+# the plan, when a row it makes was made meanwhile by a transaction its snapshot cannot see).
 _RETRY = (pg_errors.SerializationFailure, pg_errors.LockNotAvailable, pg_errors.DeadlockDetected)
 BATCH_ATTEMPTS = 10
 
 
 def _run_batch(conn: psycopg.Connection, batch: int, *, keep: bool) -> dict:
-    """One batch in a transaction of its own (rolled back unless `keep`), run again when it met
-    a concurrent change."""
+    """One batch in a transaction of its own (rolled back unless `keep`)."""
+    return _retried(conn, _BATCH, (batch,), keep=keep)
+
+
+def _retried(conn: psycopg.Connection, query: str, params: tuple, *, keep: bool, isolation: str | None = None):
+    """One statement in a transaction of its own, run again when it met a concurrent change."""
     for attempt in range(1, BATCH_ATTEMPTS + 1):
         try:
             with conn.transaction(force_rollback=not keep):
-                return conn.execute(_BATCH, (batch,)).fetchone()[0]
+                if isolation:
+                    conn.execute(f"set transaction isolation level {isolation}")
+                return conn.execute(query, params).fetchone()[0]
         except _RETRY:
             if attempt == BATCH_ATTEMPTS:
                 raise

@@ -194,7 +194,9 @@ def test_a_deletion_during_an_import_removes_the_persons_staged_rows(legacy_db):
             ],
         )
     with psycopg.connect(db.url(), autocommit=True) as conn:
-        conn.execute("select nura.legacy_prepare(10)")
+        with conn.transaction():
+            conn.execute("set transaction isolation level repeatable read")
+            conn.execute("select nura.legacy_prepare(10)")
         assert conn.execute("select count(*) from nura.legacy_rows where person_id = %s", (uid,)).fetchone()[0] == 1
         db.auth.hard_delete(uid)
         assert conn.execute("select count(*) from nura.legacy_rows where person_id = %s", (uid,)).fetchone()[0] == 0

@@ -337,6 +337,11 @@ def test_an_account_made_while_the_import_runs_still_gives_one_row(legacy_db):
             ],
         )
     with psycopg.connect(db.url()) as conn:
+        with pytest.raises(psycopg.Error, match="in one snapshot") as refused:
+            conn.execute("select nura.legacy_prepare(1)")  # read committed: a snapshot per statement
+        assert refused.value.sqlstate == "PT400"
+        conn.rollback()
+        conn.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
         batches = conn.execute("select nura.legacy_prepare(1)").fetchone()[0]
         conn.commit()
         kim_account = db.auth.email_signup("kim@example.com")  # after the plan, before its batch

@@ -23,6 +23,10 @@ declare
     v_count bigint := 0;
     v_batches integer;
 begin
+    if current_setting('transaction_isolation') = 'read committed' then
+        perform nura.raise_error('PT400', 'the legacy import plans its people and stages their rows in one snapshot',
+                                 null, 'run nura.legacy_prepare in a repeatable read transaction');
+    end if;
     if p_batch_size is null or p_batch_size < 1 then
         perform nura.raise_error('PT400', 'the batch size must be a positive number');
     end if;
@@ -30,10 +34,11 @@ begin
         perform nura.raise_error('PT400', 'rows of another import are staged', null,
                                  'clear them first with nura.legacy_clear_staging()');
     end if;
-    -- Two shapes of each table: its plan's columns (key, email, created_at, read as columns; a
-    -- table may lack email or created_at, as custom_users does), and its whole rows as jsonb (the
-    -- tables' extra columns and column types vary; hashes never leave). The people are planned
-    -- on the narrow rows; the whole rows are read once, to be staged.
+    -- Two shapes of each table: its plan's columns (key, email, created_at, read as the whole
+    -- row's jsonb would give them, whatever their types; a table may lack email or created_at, as
+    -- custom_users does), and its whole rows as jsonb (the tables' extra columns and column types
+    -- vary; hashes never leave). The people are planned on the narrow rows; the whole rows are
+    -- read once, to be staged. Both are read in the one snapshot of the transaction.
     select string_agg(q.narrow_cols || q.source_rows, ' union all ' order by t.precedence),
            string_agg(q.narrow_cols || $c$, to_jsonb(t) - 'password_hash' as row_data$c$ || q.source_rows,
                       ' union all ' order by t.precedence),
@@ -47,9 +52,10 @@ begin
       cross join lateral (
           select format('select %L::text as legacy_table, t.%I::uuid as legacy_id, %s as precedence, %s as email, %s as created_at',
                         t.name, t.key, t.precedence,
-                        case when t.columns @> '{email}' then $e$nullif(lower(btrim(t.email::text, E' \t\n\r\f')), '')$e$
+                        case when t.columns @> '{email}' then $e$nullif(lower(btrim(to_jsonb(t.email) #>> '{}', E' \t\n\r\f')), '')$e$
                              else 'null::text' end,
-                        case when t.columns @> '{created_at}' then 't.created_at::timestamptz' else 'null::timestamptz' end),
+                        case when t.columns @> '{created_at}' then $c$(to_jsonb(t.created_at) #>> '{}')::timestamptz$c$
+                             else 'null::timestamptz' end),
                  format(' from %s t where t.%I is not null', t.source, t.key)
       ) q(narrow_cols, source_rows)
      where t.source is not null;
@@ -86,15 +92,14 @@ begin
             from rows_seen s left join email_people e on e.email = s.email
             where s.legacy_table <> 'custom_users'
         )
-        select distinct p.legacy_table, p.legacy_id, p.person_id  -- custom_users may repeat a user_id
-        from (select legacy_table, legacy_id, person_id from service_people
-              union all
-              select s.legacy_table, s.legacy_id, coalesce(s.earlier, a.id, p.person_id, s.legacy_id)
-              from rows_seen s
-              left join auth.users a on a.id = s.legacy_id
-              left join (select distinct on (legacy_id) legacy_id, person_id from service_people
-                         order by legacy_id, precedence) p on p.legacy_id = s.legacy_id
-              where s.legacy_table = 'custom_users') p
+        select legacy_table, legacy_id, person_id from service_people
+        union all
+        select distinct s.legacy_table, s.legacy_id, coalesce(s.earlier, a.id, p.person_id, s.legacy_id)
+        from rows_seen s  -- custom_users may repeat a user_id
+        left join auth.users a on a.id = s.legacy_id
+        left join (select distinct on (legacy_id) legacy_id, person_id from service_people
+                   order by legacy_id, precedence) p on p.legacy_id = s.legacy_id
+        where s.legacy_table = 'custom_users'
         $q$, v_rows);
     analyze pg_temp.legacy_plan;
 
