@@ -1,9 +1,10 @@
 -- The legacy import's first step: every row of public.chat_users, voice_users and custom_users
 -- (those present; the kept tables while switched) into nura.legacy_rows in one shape, each with
 -- the person it belongs to and its batch: the people are planned on the rows' keys, emails and
--- created_at, then each whole row is read and written once. Deterministic, so a run after a crash plans the same
--- people; a row imported before keeps the user it became (and is imported again only when it
--- changed since: nura.legacy_user_map keeps a digest of each row as imported).
+-- created_at, then each whole row is read and written once, both in one snapshot. Deterministic,
+-- so a run after a crash plans the same people; a row imported before keeps the user it became
+-- (and is imported again only when it changed since: nura.legacy_user_map keeps a digest of each
+-- row as imported).
 -- People: a normalized email is one person, whose id is the non-SSO, not deleted auth user's
 -- that confirmed that email, else the user an earlier run made for it, else the first chat row's (then
 -- voice's) by created_at; a row without an email is a person of its own; custom_users.user_id
