@@ -71,47 +71,61 @@ begin
             ) c
             where c.email_changed or c.phone_changed or c.name_changed or c.avatar_changed or c.email_confirmed_changed
                or c.phone_confirmed_changed or c.sign_in_changed or c.created_changed
-        ), differing as (  -- of those ours holds, where ours differs from what Auth holds now, and ours before
-            select c.id, u as was,
-                   case when c.email_changed and c.email is distinct from u.email then jsonb_build_object('email', c.email) else '{}' end
-                   || case when c.phone_changed and c.phone_number is distinct from u.phone_number then jsonb_build_object('phone_number', c.phone_number) else '{}' end
-                   || case when c.name_changed and c.full_name is distinct from u.full_name then jsonb_build_object('full_name', c.full_name) else '{}' end
-                   || case when c.avatar_changed and c.avatar_url is distinct from u.avatar_url then jsonb_build_object('avatar_url', c.avatar_url) else '{}' end
-                   || case when c.email_confirmed_changed and c.email_confirmed_at is distinct from u.email_confirmed_at then jsonb_build_object('email_confirmed_at', c.email_confirmed_at) else '{}' end
-                   || case when c.phone_confirmed_changed and c.phone_confirmed_at is distinct from u.phone_confirmed_at then jsonb_build_object('phone_confirmed_at', c.phone_confirmed_at) else '{}' end
-                   || case when c.sign_in_changed and c.last_sign_in_at is distinct from u.last_sign_in_at then jsonb_build_object('last_sign_in_at', c.last_sign_in_at) else '{}' end
-                   || case when c.created_changed and c.created_at is distinct from u.created_at then jsonb_build_object('created_at', c.created_at) else '{}' end as after,
-                   case when c.email_changed and c.email is distinct from u.email then jsonb_build_object('email', u.email) else '{}' end
-                   || case when c.phone_changed and c.phone_number is distinct from u.phone_number then jsonb_build_object('phone_number', u.phone_number) else '{}' end
-                   || case when c.name_changed and c.full_name is distinct from u.full_name then jsonb_build_object('full_name', u.full_name) else '{}' end
-                   || case when c.avatar_changed and c.avatar_url is distinct from u.avatar_url then jsonb_build_object('avatar_url', u.avatar_url) else '{}' end
-                   || case when c.email_confirmed_changed and c.email_confirmed_at is distinct from u.email_confirmed_at then jsonb_build_object('email_confirmed_at', u.email_confirmed_at) else '{}' end
-                   || case when c.phone_confirmed_changed and c.phone_confirmed_at is distinct from u.phone_confirmed_at then jsonb_build_object('phone_confirmed_at', u.phone_confirmed_at) else '{}' end
-                   || case when c.sign_in_changed and c.last_sign_in_at is distinct from u.last_sign_in_at then jsonb_build_object('last_sign_in_at', u.last_sign_in_at) else '{}' end
-                   || case when c.created_changed and c.created_at is distinct from u.created_at then jsonb_build_object('created_at', u.created_at) else '{}' end as before
+        ), differing as (  -- of those ours holds, the fields where ours differs from what Auth holds now, and ours before
+            select c.*,
+                   c.email_changed and c.email is distinct from u.email as w_email, u.email as was_email,
+                   c.phone_changed and c.phone_number is distinct from u.phone_number as w_phone_number, u.phone_number as was_phone_number,
+                   c.name_changed and c.full_name is distinct from u.full_name as w_full_name, u.full_name as was_full_name,
+                   c.avatar_changed and c.avatar_url is distinct from u.avatar_url as w_avatar_url, u.avatar_url as was_avatar_url,
+                   c.email_confirmed_changed and c.email_confirmed_at is distinct from u.email_confirmed_at as w_email_confirmed_at, u.email_confirmed_at as was_email_confirmed_at,
+                   c.phone_confirmed_changed and c.phone_confirmed_at is distinct from u.phone_confirmed_at as w_phone_confirmed_at, u.phone_confirmed_at as was_phone_confirmed_at,
+                   c.sign_in_changed and c.last_sign_in_at is distinct from u.last_sign_in_at as w_last_sign_in_at, u.last_sign_in_at as was_last_sign_in_at,
+                   c.created_changed and c.created_at is distinct from u.created_at as w_created_at, u.created_at as was_created_at
             from changes c
             join public.users u on u.id = c.id
-            where u.origin = 'supabase_auth' and u.deleted_at is null
+            -- read by key, never the whole table: the join's estimates over the transition tables are wild
+            where u.id = any(array(select c.id from changes c))
+              and u.origin = 'supabase_auth' and u.deleted_at is null
         ), updated as (
             -- each field this write changed, and only those: a profile edit committed since the
             -- statement began (its row lock waited for) keeps the fields it wrote
             update public.users u
-               set email = case when d.after ? 'email' then r.email else u.email end,
-                   phone_number = case when d.after ? 'phone_number' then r.phone_number else u.phone_number end,
-                   full_name = case when d.after ? 'full_name' then r.full_name else u.full_name end,
-                   avatar_url = case when d.after ? 'avatar_url' then r.avatar_url else u.avatar_url end,
-                   email_confirmed_at = case when d.after ? 'email_confirmed_at' then r.email_confirmed_at else u.email_confirmed_at end,
-                   phone_confirmed_at = case when d.after ? 'phone_confirmed_at' then r.phone_confirmed_at else u.phone_confirmed_at end,
-                   last_sign_in_at = case when d.after ? 'last_sign_in_at' then r.last_sign_in_at else u.last_sign_in_at end,
-                   created_at = case when d.after ? 'created_at' then r.created_at else u.created_at end,
+               set email = case when d.w_email then d.email else u.email end,
+                   phone_number = case when d.w_phone_number then d.phone_number else u.phone_number end,
+                   full_name = case when d.w_full_name then d.full_name else u.full_name end,
+                   avatar_url = case when d.w_avatar_url then d.avatar_url else u.avatar_url end,
+                   email_confirmed_at = case when d.w_email_confirmed_at then d.email_confirmed_at else u.email_confirmed_at end,
+                   phone_confirmed_at = case when d.w_phone_confirmed_at then d.phone_confirmed_at else u.phone_confirmed_at end,
+                   last_sign_in_at = case when d.w_last_sign_in_at then d.last_sign_in_at else u.last_sign_in_at end,
+                   created_at = case when d.w_created_at then d.created_at else u.created_at end,
                    updated_at = now()
               from differing d
-              cross join lateral jsonb_populate_record(d.was, d.after) r
-             where u.id = d.id and d.after <> '{}' and u.deleted_at is null
-            returning u.id, d.after, d.before
+             where u.id = d.id and u.deleted_at is null
+               and u.id = any(array(select d.id from differing d))
+               and (d.w_email or d.w_phone_number or d.w_full_name or d.w_avatar_url or d.w_email_confirmed_at
+                    or d.w_phone_confirmed_at or d.w_last_sign_in_at or d.w_created_at)
+            returning d.*
         ), logged as (
             insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
-            select d.id, 'update', 'supabase_auth', d.before, d.after, true from updated d
+            select d.id, 'update', 'supabase_auth',
+                   case when d.w_email then jsonb_build_object('email', d.was_email) else '{}' end
+                   || case when d.w_phone_number then jsonb_build_object('phone_number', d.was_phone_number) else '{}' end
+                   || case when d.w_full_name then jsonb_build_object('full_name', d.was_full_name) else '{}' end
+                   || case when d.w_avatar_url then jsonb_build_object('avatar_url', d.was_avatar_url) else '{}' end
+                   || case when d.w_email_confirmed_at then jsonb_build_object('email_confirmed_at', d.was_email_confirmed_at) else '{}' end
+                   || case when d.w_phone_confirmed_at then jsonb_build_object('phone_confirmed_at', d.was_phone_confirmed_at) else '{}' end
+                   || case when d.w_last_sign_in_at then jsonb_build_object('last_sign_in_at', d.was_last_sign_in_at) else '{}' end
+                   || case when d.w_created_at then jsonb_build_object('created_at', d.was_created_at) else '{}' end,
+                   case when d.w_email then jsonb_build_object('email', d.email) else '{}' end
+                   || case when d.w_phone_number then jsonb_build_object('phone_number', d.phone_number) else '{}' end
+                   || case when d.w_full_name then jsonb_build_object('full_name', d.full_name) else '{}' end
+                   || case when d.w_avatar_url then jsonb_build_object('avatar_url', d.avatar_url) else '{}' end
+                   || case when d.w_email_confirmed_at then jsonb_build_object('email_confirmed_at', d.email_confirmed_at) else '{}' end
+                   || case when d.w_phone_confirmed_at then jsonb_build_object('phone_confirmed_at', d.phone_confirmed_at) else '{}' end
+                   || case when d.w_last_sign_in_at then jsonb_build_object('last_sign_in_at', d.last_sign_in_at) else '{}' end
+                   || case when d.w_created_at then jsonb_build_object('created_at', d.created_at) else '{}' end,
+                   true
+            from updated d
         )
         select (select count(*) from pairs p where not p.plain and not p.deleted)
                    + (select count(*) from changes) - (select count(*) from differing),
