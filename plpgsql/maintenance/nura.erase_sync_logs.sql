@@ -5,6 +5,9 @@ create or replace function nura.erase_sync_logs(p_user_ids uuid[])
 returns void
 language plpgsql
 set search_path = ''
+-- each user's rows found by its index, never the whole log hashed (see nura.tombstone_users)
+set enable_hashjoin = off
+set enable_mergejoin = off
 as $$
 declare
     v_counted_through constant bigint := nura.lock_log_count();

@@ -8,6 +8,10 @@ create or replace function nura.tombstone_users(p_ids uuid[], p_source text)
 returns integer
 language plpgsql
 set search_path = ''
+-- Each user is found by key: costing a probe as a read from disk, the planner would hash every
+-- user (and, erasing, the whole log) for a purge of thousands, a cost that grows with the table.
+set enable_hashjoin = off
+set enable_mergejoin = off
 as $$
 declare
     v_victims uuid[];
@@ -20,7 +24,7 @@ begin
     -- waited for the row (and its log row) is seen, and erased too.
     select array_agg(l.id order by l.id) into v_victims
     from (select u.id from public.users u
-          join unnest(p_ids) as t(id) on t.id = u.id  -- a join, not = any(): hashed for big purges
+          join unnest(p_ids) as t(id) on t.id = u.id
           where u.deleted_at is null
           order by u.id
           for update of u) l;
