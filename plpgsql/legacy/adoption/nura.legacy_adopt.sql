@@ -29,14 +29,18 @@ begin
        or v_looked_for = current_setting('nura.legacy_looked_for', true) then
         return v_renamed;
     end if;
-    if not exists (select from public.users u join unnest(p_auth) n on lower(u.email) = nura.normalized_email(n.email)
-                   where u.origin = 'legacy_migration' and u.deleted_at is null) then
-        -- no one with these addresses to adopt (in a project that imported no one, the partial
-        -- index of legacy people is empty): once more under the lock, which a batch committing
-        -- people holds, and done
+    -- No one with these addresses to adopt (in a project that imported no one, the partial index
+    -- of legacy people holds no address: one probe, before an address of the batch is normalized):
+    -- once more under the lock, which a batch committing people holds, and done.
+    if not exists (select from public.users u where u.origin = 'legacy_migration' and lower(u.email) is not null
+                   and u.deleted_at is null)
+       or not exists (select from public.users u join unnest(p_auth) n on lower(u.email) = nura.normalized_email(n.email)
+                      where u.origin = 'legacy_migration' and u.deleted_at is null) then
         perform pg_catalog.pg_advisory_xact_lock_shared(nura.legacy_adoption_lock());
-        if not exists (select from public.users u join unnest(p_auth) n on lower(u.email) = nura.normalized_email(n.email)
-                       where u.origin = 'legacy_migration' and u.deleted_at is null) then
+        if not exists (select from public.users u where u.origin = 'legacy_migration' and lower(u.email) is not null
+                       and u.deleted_at is null)
+           or not exists (select from public.users u join unnest(p_auth) n on lower(u.email) = nura.normalized_email(n.email)
+                          where u.origin = 'legacy_migration' and u.deleted_at is null) then
             if v_looked_for is not null then
                 perform set_config('nura.legacy_looked_for', v_looked_for, true);
             end if;
