@@ -101,7 +101,6 @@ begin
                    updated_at = now()
               from differing d
              where u.id = d.id and u.deleted_at is null
-               and u.id = any(array(select d.id from differing d))
                and (d.w_email or d.w_phone_number or d.w_full_name or d.w_avatar_url or d.w_email_confirmed_at
                     or d.w_phone_confirmed_at or d.w_last_sign_in_at or d.w_created_at)
             returning d.*
