@@ -10,6 +10,7 @@ language plpgsql
 set search_path = ''
 -- Each user is found by key: costing a probe as a read from disk, the planner would hash every
 -- user (and, erasing, the whole log) for a purge of thousands, a cost that grows with the table.
+-- Tables it reads without joining the ids (= any) are left to the planner.
 set enable_hashjoin = off
 set enable_mergejoin = off
 as $$
@@ -83,7 +84,7 @@ begin
 
     perform nura.erase_sync_logs(v_victims);
 
-    delete from public.user_service_profiles p using unnest(v_victims) as t(id) where p.user_id = t.id;
+    delete from public.user_service_profiles p where p.user_id = any (v_victims);  -- no join: see the header
     perform nura.legacy_forget(v_victims);
     return cardinality(v_victims);
 end

@@ -1,6 +1,7 @@
 -- The legacy import's part of deleting users: what it holds of them (the legacy values that lost,
 -- the rows an import under way staged for them, an adoption they were waiting for) is personal
--- too. Each table only where it is (a rollback may have taken the newer ones).
+-- too. Each table only where it is (a rollback may have taken the newer ones). Not joined to the
+-- ids: by index or by one pass with the ids hashed, whichever join methods the caller allows.
 create or replace function nura.legacy_forget(p_ids uuid[])
 returns void
 language plpgsql
@@ -8,12 +9,11 @@ set search_path = ''
 as $$
 begin
     if to_regclass('nura.legacy_conflicts') is not null then
-        delete from nura.legacy_conflicts c using unnest(p_ids) as t(id) where c.user_id = t.id;
-        delete from nura.legacy_rows r using unnest(p_ids) as t(id) where r.person_id = t.id;
+        delete from nura.legacy_conflicts c where c.user_id = any (p_ids);
+        delete from nura.legacy_rows r where r.person_id = any (p_ids);
     end if;
     if to_regclass('nura.legacy_adoptions_blocked') is not null then
-        delete from nura.legacy_adoptions_blocked b using unnest(p_ids) as t(id)
-         where t.id in (b.account_id, b.person_id);
+        delete from nura.legacy_adoptions_blocked b where b.account_id = any (p_ids) or b.person_id = any (p_ids);
     end if;
 end
 $$;
