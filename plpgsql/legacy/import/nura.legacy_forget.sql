@@ -1,7 +1,8 @@
 -- The legacy import's part of deleting users: what it holds of them (the legacy values that lost,
 -- the rows an import under way staged for them, an adoption they were waiting for) is personal
--- too. Each table only where it is (a rollback may have taken the newer ones). Not joined to the
--- ids: by index or by one pass with the ids hashed, whichever join methods the caller allows.
+-- too. Each table only where it is (a rollback may have taken the newer ones). Matched with
+-- = any, not joined to the ids: an index scan or one pass of the table, whatever join methods
+-- the caller allows (nura.tombstone_users allows no hash).
 create or replace function nura.legacy_forget(p_ids uuid[])
 returns void
 language plpgsql
