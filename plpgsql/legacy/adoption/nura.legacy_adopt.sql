@@ -29,21 +29,11 @@ begin
        or v_looked_for = current_setting('nura.legacy_looked_for', true) then
         return v_renamed;
     end if;
-    -- No one with these addresses to adopt (in a project that imported no one, the partial index
-    -- of legacy people holds no address: its first entry, before an address of the batch is
-    -- normalized; ordered by the index, so never a scan of the table, whatever the statistics):
-    -- once more under the lock, which a batch committing people holds, and done.
-    if (select lower(u.email) from public.users u
-        where u.origin = 'legacy_migration' and lower(u.email) is not null and u.deleted_at is null
-        order by lower(u.email) limit 1) is null
-       or not exists (select from public.users u join unnest(p_auth) n on lower(u.email) = nura.normalized_email(n.email)
-                      where u.origin = 'legacy_migration' and u.deleted_at is null) then
+    if not nura.legacy_anyone_to_adopt(p_auth) then
+        -- no one with these addresses to adopt: once more under the lock, which a batch
+        -- committing people holds, and done
         perform pg_catalog.pg_advisory_xact_lock_shared(nura.legacy_adoption_lock());
-        if (select lower(u.email) from public.users u
-            where u.origin = 'legacy_migration' and lower(u.email) is not null and u.deleted_at is null
-            order by lower(u.email) limit 1) is null
-           or not exists (select from public.users u join unnest(p_auth) n on lower(u.email) = nura.normalized_email(n.email)
-                          where u.origin = 'legacy_migration' and u.deleted_at is null) then
+        if not nura.legacy_anyone_to_adopt(p_auth) then
             if v_looked_for is not null then
                 perform set_config('nura.legacy_looked_for', v_looked_for, true);
             end if;
