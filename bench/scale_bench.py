@@ -169,12 +169,12 @@ def main() -> None:
                 flush=True,
             )
         # short and noisy, so rolled back and run again, bare and synced in turn: the median of each
-        took = {db: [] for db in conns}
+        purges: dict[str, list[float]] = {db: [] for db in conns}
         for _ in range(PURGE_ROUNDS):
             for db, conn in conns.items():
                 with conn.transaction(force_rollback=True):
-                    took[db].append(_seconds(conn, PURGE))
-        bare, synced = (statistics.median(took[db]) for db in ("bare", "empty"))
+                    purges[db].append(_seconds(conn, PURGE))
+        bare, synced = (statistics.median(purges[db]) for db in ("bare", "empty"))
         print(
             f"purge of {PURGED:,} anonymous users (one DELETE), median of {PURGE_ROUNDS} rolled back: {synced:.2f} s,"
             f" {synced / bare:.1f}x the bare statement ({bare:.2f} s)",
