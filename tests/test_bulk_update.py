@@ -138,3 +138,33 @@ def test_a_bulk_soft_delete_tombstones_set_based(db):
     assert db.one("select count(*) from public.users where deleted_at is null")[0] == 0
     assert db.one("select count(*) from public.user_sync_logs where sync_type = 'delete'")[0] == 2000
     assert db.drift() == []
+
+
+def test_metadata_rewritten_to_the_same_name_and_avatar_keeps_profile_edits(db):
+    """Auth's raw keys change but what they map to does not (the name padded, an avatar that is no
+    URL): a user's own edits stay, in bulk as one row at a time, and nothing is logged for it."""
+    _seed(db, "bulk", 300)
+    _seed(db, "single", 30)
+    with db.connect() as conn:
+        for (uid,) in conn.execute("select id from public.users").fetchall():
+            conn.execute(
+                'select nura.update_profile(%s, \'{"full_name": "Own Name", "avatar_url": "https://own.example/a.png"}\')',
+                (uid,),
+            )
+    change = (
+        "raw_user_meta_data = raw_user_meta_data || jsonb_build_object("
+        "'full_name', '  ' || (raw_user_meta_data ->> 'full_name') || ' ', 'picture', 'ftp://no.example/p.png')"
+    )
+    with psycopg.connect(db.url("supabase_auth_admin")) as conn:
+        conn.execute(f"update users set {change} where raw_app_meta_data ->> 'kind' = 'bulk'")
+        assert row_by_row_syncs(conn) == 0
+    with psycopg.connect(db.url("supabase_auth_admin"), autocommit=True) as conn:
+        for (uid,) in conn.execute("select id from users where raw_app_meta_data ->> 'kind' = 'single'").fetchall():
+            conn.execute(f"update users set {change} where id = %s", (uid,))
+    bulk, single = _users(db, "bulk"), _users(db, "single")
+    assert {k: bulk[k] for k in single} == single
+    assert {(u["full_name"], u["avatar_url"]) for u in bulk.values()} == {("Own Name", "https://own.example/a.png")}
+    assert (
+        db.one("select count(*) from public.user_sync_logs where source = 'supabase_auth' and sync_type = 'update'")[0]
+        == 0
+    )

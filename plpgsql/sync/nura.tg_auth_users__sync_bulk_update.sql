@@ -52,21 +52,34 @@ begin
             select c.* from (
                 select p.id,
                        p.o_email is distinct from p.email as email_changed, p.email,
-                       f.phone_changed, case when f.phone_changed then nura.e164(p.phone) end as phone_number,
-                       f.name_changed, case when f.name_changed then nura.metadata_text(p.meta, '{full_name,name}', 200) end as full_name,
-                       f.avatar_changed, case when f.avatar_changed then nura.metadata_url(p.meta, '{avatar_url,picture}') end as avatar_url,
+                       f.phone_changed, case when f.phone_changed then f.phone_number end as phone_number,
+                       f.name_changed, case when f.name_changed then f.full_name end as full_name,
+                       f.avatar_changed, case when f.avatar_changed then f.avatar_url end as avatar_url,
                        p.o_email_confirmed_at is distinct from p.email_confirmed_at as email_confirmed_changed, p.email_confirmed_at,
                        p.o_phone_confirmed_at is distinct from p.phone_confirmed_at as phone_confirmed_changed, p.phone_confirmed_at,
                        p.o_last_sign_in_at is distinct from p.last_sign_in_at as sign_in_changed, p.last_sign_in_at,
                        p.created_at is not null and p.o_created_at is distinct from p.created_at as created_changed, p.created_at
                 from pairs p
-                cross join lateral (select
-                    p.o_phone is distinct from p.phone
-                        and nura.e164(p.o_phone) is distinct from nura.e164(p.phone) as phone_changed,
-                    (p.o_meta -> 'full_name' is distinct from p.meta -> 'full_name' or p.o_meta -> 'name' is distinct from p.meta -> 'name')
-                        and nura.metadata_text(p.o_meta, '{full_name,name}', 200) is distinct from nura.metadata_text(p.meta, '{full_name,name}', 200) as name_changed,
-                    (p.o_meta -> 'avatar_url' is distinct from p.meta -> 'avatar_url' or p.o_meta -> 'picture' is distinct from p.meta -> 'picture')
-                        and nura.metadata_url(p.o_meta, '{avatar_url,picture}') is distinct from nura.metadata_url(p.meta, '{avatar_url,picture}') as avatar_changed) f
+                -- each field's raw values compared first, and mapped only where they differ, once a
+                -- side: the offset 0s keep each level from being pulled up into the one above, where
+                -- every use of a column maps it again (seven calls of nura.metadata_text per renamed
+                -- user instead of two)
+                cross join lateral (select r.*,
+                        r.phone_touched and nura.e164(p.o_phone) is distinct from r.phone_number as phone_changed,
+                        r.name_touched and nura.metadata_text(p.o_meta, '{full_name,name}', 200) is distinct from r.full_name as name_changed,
+                        r.avatar_touched and nura.metadata_url(p.o_meta, '{avatar_url,picture}') is distinct from r.avatar_url as avatar_changed
+                    from (select t.*,
+                            case when t.phone_touched then nura.e164(p.phone) end as phone_number,
+                            case when t.name_touched then nura.metadata_text(p.meta, '{full_name,name}', 200) end as full_name,
+                            case when t.avatar_touched then nura.metadata_url(p.meta, '{avatar_url,picture}') end as avatar_url
+                        from (select p.o_phone is distinct from p.phone as phone_touched,
+                                     p.o_meta -> 'full_name' is distinct from p.meta -> 'full_name'
+                                         or p.o_meta -> 'name' is distinct from p.meta -> 'name' as name_touched,
+                                     p.o_meta -> 'avatar_url' is distinct from p.meta -> 'avatar_url'
+                                         or p.o_meta -> 'picture' is distinct from p.meta -> 'picture' as avatar_touched
+                              offset 0) t
+                        offset 0) r
+                    offset 0) f
                 where p.plain
             ) c
             where c.email_changed or c.phone_changed or c.name_changed or c.avatar_changed or c.email_confirmed_changed
