@@ -262,6 +262,72 @@ def test_reconcile_repairs_the_rest_when_one_user_keeps_failing(db):
     assert db.drift() == []
 
 
+STALE_USERS = """
+insert into auth.users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data,
+    created_at, updated_at, email_confirmed_at, last_sign_in_at, is_sso_user, is_anonymous)
+select '00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated',
+    %(kind)s || i || '@example.com', '{}', '{}', '2026-01-01', '2026-01-01',
+    case when i %% 2 = 0 then timestamptz '2026-01-02' end, '2026-01-03', false, false
+from generate_series(1, %(n)s) i
+"""
+# what restores and hand edits leave: each auth-owned field drifted in some users, none in others
+DRIFT = """
+update public.users set email = case when n % 3 = 0 then 'old.' || email else email end,
+       email_confirmed_at = case when n % 4 = 0 then null else email_confirmed_at end,
+       last_sign_in_at = case when n % 5 <> 0 then timestamptz '2025-06-01' else last_sign_in_at end,
+       phone_confirmed_at = case when n % 7 = 0 then timestamptz '2025-06-02' end
+from (select id, regexp_replace(split_part(email, '@', 1), '\\D', '', 'g')::int as n from public.users) d
+where d.id = users.id
+"""
+AUTH_OWNED = ["email", "email_confirmed_at", "phone_confirmed_at", "last_sign_in_at"]
+USER_AND_LOG = """
+select replace(u.email, %(kind)s, ''), to_jsonb(u) - 'id' - 'email' - 'updated_at' - 'created_at',
+       array(select replace(jsonb_build_array(l.sync_type, l.source, l.success, l.before_data, l.after_data)::text,
+                            %(kind)s, '')
+             from public.user_sync_logs l where l.user_id = u.id and l.sync_type <> 'create' order by l.id)
+from public.users u where u.email like '%%' || %(kind)s || '%%'
+"""
+
+
+def test_reconcile_repairs_stale_users_set_based_as_one_at_a_time(db):
+    with db.connect("supabase_auth_admin") as conn:
+        for kind in ("bulkrepair", "onerepair"):
+            conn.execute(STALE_USERS, {"kind": kind, "n": 300})
+    with db.connect("supabase_admin") as conn:
+        conn.execute(DRIFT)
+    with db.connect() as conn:  # one group repaired one user at a time, as the loop did before
+        for (uid,) in conn.execute("select id from public.users where email like 'onerepair%'").fetchall():
+            conn.execute("select nura.resync_auth_user(%s, 'reconcile', %s)", (uid, AUTH_OWNED))
+    with db.connect() as conn:
+        assert conn.execute("select nura.reconcile()").fetchone()[0] > 250
+        one_at_a_time = conn.execute(
+            "select coalesce(sum(calls), 0) from pg_stat_xact_user_functions where funcname = 'resync_auth_user'"
+        ).fetchone()[0]
+    assert one_at_a_time == 0
+    by_set = {k: (u, logs) for k, u, logs in db.all(USER_AND_LOG, {"kind": "bulkrepair"})}
+    by_one = {k: (u, logs) for k, u, logs in db.all(USER_AND_LOG, {"kind": "onerepair"})}
+    assert len(by_set) == 300 and by_set == by_one
+    assert sum(1 for _, logs in by_set.values() if logs) > 250  # each repair logged, naming what changed
+    assert db.drift() == []
+
+
+def test_a_stale_user_whose_repair_fails_fails_alone(db):
+    with db.connect("supabase_auth_admin") as conn:
+        conn.execute(STALE_USERS, {"kind": "stale", "n": 50})
+    with db.connect("supabase_admin") as conn:
+        conn.execute("update public.users set email = 'old.' || email")
+    _break_sync_for(db, "stale7@example.com")
+    assert db.one("select nura.reconcile()")[0] == 49
+    assert db.one("select count(*) from public.users where email like 'old.%'")[0] == 1
+    failed = db.all(
+        "select u.email from public.user_sync_logs l join public.users u on u.id = l.user_id where not l.success"
+    )
+    assert failed == [("old.stale7@example.com",)]
+    stop_rejecting(db)
+    assert db.one("select nura.reconcile()")[0] == 1
+    assert db.drift() == []
+
+
 def test_repairing_a_failure_keeps_profile_edits_made_since(db):
     uid = db.auth.email_signup("edited@example.com", {"full_name": "Auth Name"})
     _break_sync_for(db, "edited-new@example.com")
