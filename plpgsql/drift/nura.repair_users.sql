@@ -21,6 +21,9 @@ set max_parallel_workers_per_gather = 0
 as $$
 declare
     v_auth_owned constant text[] := '{email,email_confirmed_at,phone_confirmed_at,last_sign_in_at}'::text[];
+    -- the fields nura.repair_stale_users writes: a user stale in any other (a deletion state
+    -- among them) is repaired alone
+    v_set_based constant jsonb := '["email", "email_confirmed_at", "phone_confirmed_at", "last_sign_in_at"]'::jsonb;
     v_missing auth.users[];
     v_stale uuid[] := '{}'::uuid[];
     v_repaired integer := 0;
@@ -49,7 +52,7 @@ begin
     for v_drift in
         select c.user_id, array_agg(c.problem) as problems,
                max((c.detail ->> 'log_id')::bigint) as failed_log,
-               bool_and(c.problem = 'stale' and not (c.detail -> 'fields') ? 'deleted') as live_and_stale
+               bool_and(c.problem = 'stale' and (c.detail -> 'fields') <@ v_set_based) as live_and_stale
         from nura.user_problems(p_user_ids) c
         where c.problem in ('stale', 'failed', 'orphaned')
         group by c.user_id
