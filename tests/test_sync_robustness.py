@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 import uuid
 
 import psycopg
@@ -325,6 +326,80 @@ def test_a_stale_user_whose_repair_fails_fails_alone(db):
     assert failed == [("old.stale7@example.com",)]
     stop_rejecting(db)
     assert db.one("select nura.reconcile()")[0] == 1
+    assert db.drift() == []
+
+
+def _waits_for_a_lock(db, pid: int) -> bool:
+    for _ in range(200):
+        if db.one("select wait_event_type = 'Lock' from pg_stat_activity where pid = %s", (pid,))[0]:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_reconcile_locks_the_users_it_repairs_in_id_order(db):
+    """A purge locks its users in id order; so does reconcile, whichever way each is repaired (a
+    stale one set-based, a failed one alone), so neither ever waits for the other in a cycle."""
+    with db.connect("supabase_auth_admin") as conn:
+        conn.execute(STALE_USERS, {"kind": "order", "n": 3})
+    a, b, c = [str(uid) for (uid,) in db.all("select id from public.users order by id")]
+    with db.connect("supabase_admin") as conn:  # a and c stale
+        conn.execute("update public.users set last_sign_in_at = '2025-06-01' where id in (%s, %s)", (a, c))
+    reject_in_users(db, sql.SQL("id = {} and last_sign_in_at > '2026-06-01'").format(sql.Literal(b)))
+    with db.connect("supabase_auth_admin") as conn:  # b failed
+        conn.execute("update users set last_sign_in_at = now() where id = %s", (b,))
+    stop_rejecting(db)
+    locker = psycopg.connect(db.url())  # as a purge: a first, then b
+    locker.execute("select from public.users where id = %s for update", (a,))
+    repaired = []
+
+    def repair() -> None:
+        with psycopg.connect(db.url()) as conn:
+            repaired.append(conn.info.backend_pid)
+            repaired.append(conn.execute("select nura.repair_users(%s::uuid[])", ([a, b, c],)).fetchone()[0])
+
+    repairer = threading.Thread(target=repair)
+    repairer.start()
+    while not repaired:
+        time.sleep(0.01)
+    assert _waits_for_a_lock(db, repaired[0])
+    locker.execute("select from public.users where id = %s for update", (b,))  # no deadlock
+    locker.commit()
+    locker.close()
+    repairer.join(timeout=30)
+    assert repaired[1:] == [3]
+    assert db.drift() == []
+
+
+def test_a_stale_user_deleted_while_reconcile_waits_is_tombstoned(db):
+    """Deleted in auth behind our triggers' back while reconcile waits for the row: it is
+    repaired as the one-by-one repair would, tombstoned, not left live."""
+    with db.connect("supabase_auth_admin") as conn:
+        conn.execute(STALE_USERS, {"kind": "gone", "n": 1})
+    (uid,) = db.one("select id from public.users")
+    with db.connect("supabase_admin") as conn:
+        conn.execute("update public.users set last_sign_in_at = '2025-06-01' where id = %s", (uid,))
+    locker = psycopg.connect(db.url("supabase_admin"))
+    locker.execute("select from public.users where id = %s for update", (uid,))
+    repaired = []
+
+    def repair() -> None:
+        with psycopg.connect(db.url()) as conn:
+            repaired.append(conn.info.backend_pid)
+            repaired.append(conn.execute("select nura.repair_users(%s::uuid[])", ([uid],)).fetchone()[0])
+
+    repairer = threading.Thread(target=repair)
+    repairer.start()
+    while not repaired:
+        time.sleep(0.01)
+    assert _waits_for_a_lock(db, repaired[0])
+    locker.execute("set local session_replication_role = replica")
+    locker.execute("update auth.users set deleted_at = now() where id = %s", (uid,))
+    locker.commit()
+    locker.close()
+    repairer.join(timeout=30)
+    assert repaired[1:] == [1]
+    assert db.one("select deleted_at is not null, email from public.users where id = %s", (uid,)) == (True, None)
     assert db.drift() == []
 
 

@@ -3,10 +3,11 @@
 -- changed, the adoption a confirmed address may make): the rows are locked first, in a
 -- statement of their own and in id order, so the auth rows are read after every lock was
 -- granted, and an auth write committing meanwhile is either seen or applies its change after
--- ours. Only users live on both sides are repaired here; the rest are left to the caller.
--- Returns how many it repaired. Raises if any row fails: the caller then repairs each alone.
+-- ours. Only users live on both sides are repaired here. Returns the ids of those it repaired
+-- (the caller repairs the others alone). Raises if any row fails: the caller then repairs each
+-- alone.
 create or replace function nura.repair_stale_users(p_user_ids uuid[])
-returns integer
+returns uuid[]
 language plpgsql
 set search_path = ''
 -- each user found by key, never a table hashed whole (see nura.tombstone_users)
@@ -15,7 +16,7 @@ set enable_mergejoin = off
 as $$
 declare
     v_locked uuid[];
-    v_repaired integer;
+    v_repaired uuid[];
     v_adopting auth.users[];
 begin
     select array_agg(l.id order by l.id) into v_locked
@@ -24,7 +25,7 @@ begin
           order by u.id
           for update of u) l;
     if v_locked is null then
-        return 0;
+        return '{}'::uuid[];
     end if;
 
     with stale as (
@@ -63,7 +64,7 @@ begin
                true
         from updated s
     )
-    select count(*), array_agg(s.a) filter (where nura.legacy_adopts_on(null, s.a))
+    select coalesce(array_agg(s.id), '{}'::uuid[]), array_agg(s.a) filter (where nura.legacy_adopts_on(null, s.a))
       into v_repaired, v_adopting
       from stale s;
 

@@ -8,8 +8,8 @@
 --   except profile fields written since (the last write wins), so a repair never reverts an
 --   edit the failed write did not touch;
 -- - orphans are tombstoned.
--- The others are repaired each alone, and so are the stale ones if their set-based repair fails:
--- one that fails is logged (source reconcile) and the rest go on.
+-- The others are repaired each alone, and so are the stale ones if their set-based repair fails
+-- or leaves them (deleted since): one that fails is logged (source reconcile) and the rest go on.
 -- What is left of their drift is recorded for the incremental check. Returns how many it repaired.
 create or replace function nura.repair_users(p_user_ids uuid[])
 returns integer
@@ -25,7 +25,11 @@ declare
     -- among them) is repaired alone
     v_set_based constant jsonb := '["email", "email_confirmed_at", "phone_confirmed_at", "last_sign_in_at"]'::jsonb;
     v_missing auth.users[];
+    v_drifted uuid[];
+    v_failed_logs bigint[];
+    v_live_and_stale boolean[];
     v_stale uuid[] := '{}'::uuid[];
+    v_done uuid[];
     v_repaired integer := 0;
     v_drift record;
     v_only text[];
@@ -49,14 +53,21 @@ begin
         v_repaired := nura.create_missing_users(v_missing);
     end if;
 
+    select array_agg(d.user_id order by d.user_id), array_agg(d.failed_log order by d.user_id),
+           array_agg(d.live_and_stale order by d.user_id)
+      into v_drifted, v_failed_logs, v_live_and_stale
+      from (select c.user_id, max((c.detail ->> 'log_id')::bigint) as failed_log,
+                   bool_and(c.problem = 'stale' and (c.detail -> 'fields') <@ v_set_based) as live_and_stale
+            from nura.user_problems(p_user_ids) c
+            where c.problem in ('stale', 'failed', 'orphaned')
+            group by c.user_id) d;
+    -- Their rows locked at once, in id order, before any is repaired (the set-based repair
+    -- below comes last): a purge, which locks in id order too, never waits for us while we wait
+    -- for it.
+    perform from public.users u where u.id = any(v_drifted) order by u.id for update;
+
     for v_drift in
-        select c.user_id, array_agg(c.problem) as problems,
-               max((c.detail ->> 'log_id')::bigint) as failed_log,
-               bool_and(c.problem = 'stale' and (c.detail -> 'fields') <@ v_set_based) as live_and_stale
-        from nura.user_problems(p_user_ids) c
-        where c.problem in ('stale', 'failed', 'orphaned')
-        group by c.user_id
-        order by c.user_id
+        select d.* from unnest(v_drifted, v_failed_logs, v_live_and_stale) as d(user_id, failed_log, live_and_stale)
     loop
         if v_drift.live_and_stale then  -- repaired together, below
             v_stale := v_stale || v_drift.user_id;
@@ -92,14 +103,17 @@ begin
     end loop;
     if cardinality(v_stale) > 0 then
         begin
-            v_repaired := v_repaired + nura.repair_stale_users(v_stale);
+            v_done := nura.repair_stale_users(v_stale);
         exception when others then  -- one of them fails: each is repaired alone
             if nura.is_server_failure(sqlstate) then
                 raise;
             end if;
-            v_repaired := v_repaired + (select count(*) from unnest(v_stale) s(id)
-                                        where nura.resync_auth_user(s.id, 'reconcile', v_auth_owned));
+            v_done := '{}'::uuid[];
         end;
+        -- and so is each it left: one deleted, or brought back, since the check
+        v_repaired := v_repaired + cardinality(v_done) + (
+            select count(*) from (select unnest(v_stale) except select unnest(v_done)) r(id)
+            where nura.resync_auth_user(r.id, 'reconcile', v_auth_owned));
     end if;
     if v_recording then
         perform nura.record_problems(p_user_ids);
@@ -107,5 +121,5 @@ begin
     return v_repaired;
 end
 $$;
-comment on function nura.repair_users(uuid[]) is 'Repairs the drift of the users named, one by one.';
+comment on function nura.repair_users(uuid[]) is 'Repairs the drift of the users named: stale ones set-based, the others one by one.';
 revoke all on function nura.repair_users(uuid[]) from public;

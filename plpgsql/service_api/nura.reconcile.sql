@@ -1,8 +1,8 @@
 -- Repairs what nura.check_consistency() reports, in one call, and returns how many users it
 -- repaired: missing users are created set-based, in batches walked by id (each user is visited
 -- once, so one that keeps failing cannot hold the rest up); the stale, failed and orphaned
--- ones are repaired one by one (nura.repair_users); adoptions of legacy people a foreign key
--- held up are tried again. Rows that never came from auth.users are not looked at.
+-- ones are repaired by nura.repair_users (the stale set-based, the others one by one);
+-- adoptions of legacy people a foreign key held up are tried again. Rows that never came from auth.users are not looked at.
 -- One transaction that reads every user: `nura-users reconcile` and nura.run_reconcile() do
 -- the same in short transactions (nura.backfill_users, nura.check_all, nura.reconcile_batch).
 create or replace function nura.reconcile()
