@@ -58,6 +58,8 @@ BULK_STATEMENTS = {
 # the Supabase docs' statement, each user with the session an anonymous sign-in leaves
 PURGE = "delete from auth.users where is_anonymous is true and created_at < now() - interval '30 days'"
 PURGE_ROUNDS = 5
+BULK_ROUNDS = 3
+CHECK_ROUNDS = 3
 SESSIONS = """
 insert into auth.sessions (id, user_id, created_at, updated_at)
 select gen_random_uuid(), id, created_at, created_at from auth.users where is_anonymous
@@ -93,6 +95,15 @@ def _seconds(conn: psycopg.Connection, query: str, params: dict | None = None) -
     start = time.perf_counter()
     conn.execute(query, params)
     return time.perf_counter() - start
+
+
+def _rolled_back(conn: psycopg.Connection, statement: str) -> float:
+    """One statement and the deferred events it queued, timed, then rolled back."""
+    with conn.transaction(force_rollback=True):
+        start = time.perf_counter()
+        conn.execute(statement)
+        conn.execute("set constraints all immediate")
+        return time.perf_counter() - start
 
 
 def _metrics_minute(conn: psycopg.Connection) -> dict[str, float]:
@@ -159,27 +170,22 @@ def main() -> None:
             f" {min(ratios):.1f}x to {max(ratios):.1f}x the time of the same into a bare one",
             flush=True,
         )
-        # bulk statements over the users just moved in, each its own transaction (the sync's
-        # deferred per-row events included), bare first, then synced
-        for label, statement in BULK_STATEMENTS.items():
-            took = {db: _seconds(conn, statement) for db, conn in conns.items()}
+        # bulk statements over the users just moved in, then a purge: each rolled back (the sync's
+        # deferred per-row events fired first) and run again, bare and synced in turn; the medians
+        for label, statement, rounds in [
+            *((label, statement, BULK_ROUNDS) for label, statement in BULK_STATEMENTS.items()),
+            (f"purge of {PURGED:,} anonymous users (one DELETE)", PURGE, PURGE_ROUNDS),
+        ]:
+            took: dict[str, list[float]] = {db: [] for db in conns}
+            for _ in range(rounds):
+                for db, conn in conns.items():
+                    took[db].append(_rolled_back(conn, statement))
+            bare, synced = (statistics.median(took[db]) for db in ("bare", "empty"))
             print(
-                f"{label}: {took['empty']:.2f} s, {took['empty'] / took['bare']:.1f}x the bare statement"
-                f" ({took['bare']:.2f} s)",
+                f"{label}, median of {rounds} rolled back: {synced:.2f} s, {synced / bare:.1f}x the bare statement"
+                f" ({bare:.2f} s)",
                 flush=True,
             )
-        # short and noisy, so rolled back and run again, bare and synced in turn: the median of each
-        purges: dict[str, list[float]] = {db: [] for db in conns}
-        for _ in range(PURGE_ROUNDS):
-            for db, conn in conns.items():
-                with conn.transaction(force_rollback=True):
-                    purges[db].append(_seconds(conn, PURGE))
-        bare, synced = (statistics.median(purges[db]) for db in ("bare", "empty"))
-        print(
-            f"purge of {PURGED:,} anonymous users (one DELETE), median of {PURGE_ROUNDS} rolled back: {synced:.2f} s,"
-            f" {synced / bare:.1f}x the bare statement ({bare:.2f} s)",
-            flush=True,
-        )
         for conn in conns.values():
             conn.close()
         if args.bulk_only:
@@ -214,8 +220,13 @@ def main() -> None:
                     break
             backfill_s = time.perf_counter() - start
             conn.execute("vacuum analyze")
-            check_s = _seconds(conn, "select count(*) from nura.check_consistency()")
-            plain_check_s = _seconds(conn, PLAIN_CHECK)
+            # in turn, three times each, medians: the first read after the vacuum pays for what this
+            # machine's page cache lost, whichever statement it is
+            checks: dict[str, list[float]] = {"nura": [], "plain": []}
+            for _ in range(CHECK_ROUNDS):
+                checks["nura"].append(_seconds(conn, "select count(*) from nura.check_consistency()"))
+                checks["plain"].append(_seconds(conn, PLAIN_CHECK))
+            check_s, plain_check_s = statistics.median(checks["nura"]), statistics.median(checks["plain"])
             # the older half of the log 40 days old: prune it as the command does, against one plain DELETE of
             # the same rows (on a copy, made alike)
             conn.execute(
