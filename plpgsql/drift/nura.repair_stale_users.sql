@@ -1,11 +1,10 @@
--- For nura.repair_users: repairs stale users set-based, as nura.resync_auth_user repairs one
--- (its auth-owned fields from the auth row as it is now, a reconcile log row naming what
--- changed, the adoption a confirmed address may make): the rows are locked first, in a
--- statement of their own and in id order, so the auth rows are read after every lock was
--- granted, and an auth write committing meanwhile is either seen or applies its change after
--- ours. Only users live on both sides are repaired here. Returns the ids of those it repaired
--- (the caller repairs the others alone). Raises if any row fails: the caller then repairs each
--- alone.
+-- For nura.repair_users, which holds the users' rows locked already (all its batch's, in id
+-- order): repairs stale users set-based, as nura.resync_auth_user repairs one (its auth-owned
+-- fields from the auth row as it is now, a reconcile log row naming what changed, the adoption
+-- a confirmed address may make). The auth rows are read after the locks were granted, so an
+-- auth write committing meanwhile is either seen or applies its change after ours. Only users
+-- live on both sides are repaired here. Returns the ids of those it repaired (the caller
+-- repairs the others alone). Raises if any row fails: the caller then repairs each alone.
 create or replace function nura.repair_stale_users(p_user_ids uuid[])
 returns uuid[]
 language plpgsql
@@ -15,19 +14,9 @@ set enable_hashjoin = off
 set enable_mergejoin = off
 as $$
 declare
-    v_locked uuid[];
     v_repaired uuid[];
     v_adopting auth.users[];
 begin
-    select array_agg(l.id order by l.id) into v_locked
-    from (select u.id from public.users u
-          where u.id = any(p_user_ids) and u.origin = 'supabase_auth' and u.deleted_at is null
-          order by u.id
-          for update of u) l;
-    if v_locked is null then
-        return '{}'::uuid[];
-    end if;
-
     with stale as (
         select a, u.id,
                u.email is distinct from a.email as w_email, u.email as was_email, a.email,
@@ -39,7 +28,7 @@ begin
                u.last_sign_in_at as was_last_sign_in_at, a.last_sign_in_at
         from public.users u
         join auth.users a on a.id = u.id
-        where u.id = any(v_locked) and u.deleted_at is null and a.deleted_at is null
+        where u.id = any(p_user_ids) and u.origin = 'supabase_auth' and u.deleted_at is null and a.deleted_at is null
     ), updated as (
         update public.users u
            set email = case when s.w_email then s.email else u.email end,
