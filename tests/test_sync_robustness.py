@@ -337,6 +337,28 @@ def _waits_for_a_lock(db, pid: int) -> bool:
     return False
 
 
+def _repair_users_while_locked(db, ids: list, locker: psycopg.Connection, meanwhile) -> list:
+    """nura.repair_users(ids), started while `locker` holds a row it needs; once it waits for that
+    lock, `meanwhile(locker)` runs and the locker commits. Returns what it returned, if it did."""
+    started, returned = [], []
+
+    def repair() -> None:
+        with psycopg.connect(db.url()) as conn:
+            started.append(conn.info.backend_pid)
+            returned.append(conn.execute("select nura.repair_users(%s::uuid[])", (ids,)).fetchone()[0])
+
+    repairer = threading.Thread(target=repair)
+    repairer.start()
+    while not started and repairer.is_alive():
+        time.sleep(0.01)
+    assert started and _waits_for_a_lock(db, started[0])
+    meanwhile(locker)
+    locker.commit()
+    locker.close()
+    repairer.join(timeout=30)
+    return returned
+
+
 def test_reconcile_locks_the_users_it_repairs_in_id_order(db):
     """A purge locks its users in id order; so does reconcile, whichever way each is repaired (a
     stale one set-based, a failed one alone), so neither ever waits for the other in a cycle."""
@@ -351,23 +373,11 @@ def test_reconcile_locks_the_users_it_repairs_in_id_order(db):
     stop_rejecting(db)
     locker = psycopg.connect(db.url())  # as a purge: a first, then b
     locker.execute("select from public.users where id = %s for update", (a,))
-    repaired = []
 
-    def repair() -> None:
-        with psycopg.connect(db.url()) as conn:
-            repaired.append(conn.info.backend_pid)
-            repaired.append(conn.execute("select nura.repair_users(%s::uuid[])", ([a, b, c],)).fetchone()[0])
+    def lock_b(conn: psycopg.Connection) -> None:
+        conn.execute("select from public.users where id = %s for update", (b,))  # no deadlock
 
-    repairer = threading.Thread(target=repair)
-    repairer.start()
-    while not repaired:
-        time.sleep(0.01)
-    assert _waits_for_a_lock(db, repaired[0])
-    locker.execute("select from public.users where id = %s for update", (b,))  # no deadlock
-    locker.commit()
-    locker.close()
-    repairer.join(timeout=30)
-    assert repaired[1:] == [3]
+    assert _repair_users_while_locked(db, [a, b, c], locker, lock_b) == [3]
     assert db.drift() == []
 
 
@@ -381,24 +391,12 @@ def test_a_stale_user_deleted_while_reconcile_waits_is_tombstoned(db):
         conn.execute("update public.users set last_sign_in_at = '2025-06-01' where id = %s", (uid,))
     locker = psycopg.connect(db.url("supabase_admin"))
     locker.execute("select from public.users where id = %s for update", (uid,))
-    repaired = []
 
-    def repair() -> None:
-        with psycopg.connect(db.url()) as conn:
-            repaired.append(conn.info.backend_pid)
-            repaired.append(conn.execute("select nura.repair_users(%s::uuid[])", ([uid],)).fetchone()[0])
+    def delete_in_auth(conn: psycopg.Connection) -> None:
+        conn.execute("set local session_replication_role = replica")
+        conn.execute("update auth.users set deleted_at = now() where id = %s", (uid,))
 
-    repairer = threading.Thread(target=repair)
-    repairer.start()
-    while not repaired:
-        time.sleep(0.01)
-    assert _waits_for_a_lock(db, repaired[0])
-    locker.execute("set local session_replication_role = replica")
-    locker.execute("update auth.users set deleted_at = now() where id = %s", (uid,))
-    locker.commit()
-    locker.close()
-    repairer.join(timeout=30)
-    assert repaired[1:] == [1]
+    assert _repair_users_while_locked(db, [uid], locker, delete_in_auth) == [1]
     assert db.one("select deleted_at is not null, email from public.users where id = %s", (uid,)) == (True, None)
     assert db.drift() == []
 
