@@ -1,13 +1,15 @@
 """nura-users at scale, against the bare operation in the same run, on one durable local cluster:
 a project with N existing auth users installs nura-users (`migrate`: the migrations, the backfill
 and the drift repair), and the backfill alone is timed batch by batch against a plain
-`insert ... select` of the same rows into a table shaped like public.users; then the full drift
-check against a plain full join of auth.users and public.users comparing the same columns; then
-what /metrics reads each minute (the incremental check and the kept counts) after a minute of
-sign-ins, against what it read before (the full check, the whole log and every user counted);
-then reconcile of 10,000 stale users against repairing them by one UPDATE from a full join.
-First, on two projects of 400,000 users moved in by INSERTs (one migrated, one bare), bulk
-statements and a purge of 10,000 anonymous users; `--bulk-only` stops after them.
+`insert ... select` of the same rows into a table shaped like public.users, and against its
+floor (those rows and a log row each, in one plain statement); then the full drift check against
+a plain full join of auth.users and public.users comparing the same columns; then what /metrics
+reads each minute (the incremental check and the kept counts) after a minute of sign-ins, against
+what it read before (the full check, the whole log and every user counted); then reconcile of
+10,000 stale users against repairing them by one UPDATE from a full join. First, on two projects
+of 400,000 users moved in by INSERTs (one migrated, one bare), bulk statements and a purge of
+10,000 anonymous users, each also as its floor (what any sync must write, as plain SQL with our
+triggers off); `--bulk-only` stops after them.
 
     .venv/bin/python bench/scale_bench.py [--users 1000000] [--bulk-only]
 """
@@ -46,18 +48,54 @@ where u.id is null or a.id is null
    or u.last_sign_in_at is distinct from a.last_sign_in_at or u.phone_confirmed_at is distinct from a.phone_confirmed_at
 """
 MOVED_BATCH = "(email like '%.0@scale.example' or email like '%.1@scale.example')"  # 100,000 users
+# each with what its sync writes of ours: the column and its value from the auth row (None: a deletion)
 BULK_STATEMENTS = {
-    "one UPDATE of 100,000 auth users' email_confirmed_at": "update auth.users set email_confirmed_at = now()"
-    f" where {MOVED_BATCH}",
-    "... of their last_sign_in_at": f"update auth.users set last_sign_in_at = now() where {MOVED_BATCH}",
-    "... of their full name (user metadata)": "update auth.users set raw_user_meta_data = raw_user_meta_data"
-    f" || jsonb_build_object('full_name', 'Renamed ' || email) where {MOVED_BATCH}",
-    "... soft-deleting them": f"update auth.users set deleted_at = now() where {MOVED_BATCH}",
-    "one DELETE of 50,000 auth users": "delete from auth.users where email like '%.7@scale.example'",
+    "one UPDATE of 100,000 auth users' email_confirmed_at": (
+        f"update auth.users set email_confirmed_at = now() where {MOVED_BATCH}",
+        ("email_confirmed_at", "email_confirmed_at"),
+    ),
+    "... of their last_sign_in_at": (
+        f"update auth.users set last_sign_in_at = now() where {MOVED_BATCH}",
+        ("last_sign_in_at", "last_sign_in_at"),
+    ),
+    "... of their full name (user metadata)": (
+        "update auth.users set raw_user_meta_data = raw_user_meta_data"
+        f" || jsonb_build_object('full_name', 'Renamed ' || email) where {MOVED_BATCH}",
+        ("full_name", "raw_user_meta_data ->> 'full_name'"),
+    ),
+    "... soft-deleting them": (f"update auth.users set deleted_at = now() where {MOVED_BATCH}", None),
+    "one DELETE of 50,000 auth users": ("delete from auth.users where email like '%.7@scale.example'", None),
 }
 # the Supabase docs' statement, each user with the session an anonymous sign-in leaves
 PURGE = "delete from auth.users where is_anonymous is true and created_at < now() - interval '30 days'"
 PURGE_ROUNDS = 5
+# What any sync must write, as plain SQL with our triggers off: the auth statement itself, one
+# UPDATE of the same users' rows of ours and one INSERT of a log row each (a deletion: the rows
+# emptied, their earlier log rows deleted). The rest of a synced statement's cost is working out
+# what to write.
+_FLOOR_WRITE = """, ours as (
+    update public.users u set {column} = a.v, updated_at = now() from a where u.id = a.id returning u.id, a.v)
+insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
+select o.id, 'update', 'supabase_auth', jsonb_build_object('{column}', o.v), jsonb_build_object('{column}', o.v), true
+from ours o"""
+_FLOOR_DELETE = """, ours as (
+    update public.users u set deleted_at = now(), is_active = false, email = null, phone_number = null,
+        full_name = null, display_name = null, bio = null, avatar_url = null, privacy_settings = '{}',
+        email_confirmed_at = null, phone_confirmed_at = null, last_sign_in_at = null, last_active_at = null,
+        xp = 0, current_streak = 0, auth_fields = null, auth_updated_at = null, updated_at = now()
+    from a where u.id = a.id returning u.id),
+erased as (delete from public.user_sync_logs l using a where l.user_id = a.id)
+insert into public.user_sync_logs (user_id, sync_type, source, before_data, success)
+select o.id, 'delete', 'supabase_auth', '{"cleared": ["email", "full_name"]}', true from ours o"""
+
+
+def _floor(auth_statement: str, written: tuple[str, str] | None) -> str:
+    if written is None:
+        return f"with a as ({auth_statement} returning id){_FLOOR_DELETE}"
+    column, value = written
+    return f"with a as ({auth_statement} returning id, {value} as v){_FLOOR_WRITE.format(column=column)}"
+
+
 BULK_ROUNDS = 3
 CHECK_ROUNDS = 3
 SESSIONS = """
@@ -89,6 +127,17 @@ select a.id, a.email, a.phone, a.raw_user_meta_data ->> 'full_name', a.raw_user_
     a.email_confirmed_at, a.phone_confirmed_at, a.last_sign_in_at, a.created_at, 'supabase_auth'
 from auth.users a
 """
+# the backfill's floor: the same rows and a log row each, as plain SQL in one statement
+PLAIN_WITH_LOG = f"""
+with created as ({PLAIN.strip()}
+returning id, email, phone_number, full_name, avatar_url, email_confirmed_at, phone_confirmed_at, last_sign_in_at)
+insert into public.bench_log (user_id, sync_type, source, after_data, success)
+select c.id, 'create', 'reconcile', jsonb_strip_nulls(jsonb_build_object(
+    'email', c.email, 'phone_number', c.phone_number, 'full_name', c.full_name, 'avatar_url', c.avatar_url,
+    'email_confirmed_at', c.email_confirmed_at, 'phone_confirmed_at', c.phone_confirmed_at,
+    'last_sign_in_at', c.last_sign_in_at)), true
+from created c
+"""
 
 
 def _seconds(conn: psycopg.Connection, query: str, params: dict | None = None) -> float:
@@ -97,9 +146,13 @@ def _seconds(conn: psycopg.Connection, query: str, params: dict | None = None) -
     return time.perf_counter() - start
 
 
-def _rolled_back(conn: psycopg.Connection, statement: str) -> float:
+def _rolled_back(conn: psycopg.Connection, statement: str, *, triggers_off: bool = False) -> float:
     """One statement and the deferred events it queued, timed, then rolled back."""
     with conn.transaction(force_rollback=True):
+        if triggers_off:  # ours (the foreign keys' stay), and the joins by key, as ours are
+            conn.execute("alter table auth.users disable trigger user")
+            conn.execute("alter table public.users disable trigger user")
+            conn.execute("set local enable_hashjoin = off; set local enable_mergejoin = off")
         start = time.perf_counter()
         conn.execute(statement)
         conn.execute("set constraints all immediate")
@@ -171,19 +224,22 @@ def main() -> None:
             flush=True,
         )
         # bulk statements over the users just moved in, then a purge: each rolled back (the sync's
-        # deferred per-row events fired first) and run again, bare and synced in turn; the medians
-        for label, statement, rounds in [
+        # deferred per-row events fired first) and run again, bare, synced and as its floor (on the
+        # synced project) in turn; the medians
+        for label, (statement, written), rounds in [
             *((label, statement, BULK_ROUNDS) for label, statement in BULK_STATEMENTS.items()),
-            (f"purge of {PURGED:,} anonymous users (one DELETE)", PURGE, PURGE_ROUNDS),
+            (f"purge of {PURGED:,} anonymous users (one DELETE)", (PURGE, None), PURGE_ROUNDS),
         ]:
-            took: dict[str, list[float]] = {db: [] for db in conns}
-            for _ in range(rounds):
-                for db, conn in conns.items():
-                    took[db].append(_rolled_back(conn, statement))
-            bare, synced = (statistics.median(took[db]) for db in ("bare", "empty"))
+            floor_sql = _floor(statement, written)
+            runs = [("bare", "bare", statement), ("synced", "empty", statement), ("floor", "empty", floor_sql)]
+            took: dict[str, list[float]] = {name: [] for name, *_ in runs}
+            for round_ in range(rounds):
+                for name, db, sql in runs if round_ % 2 == 0 else runs[::-1]:
+                    took[name].append(_rolled_back(conns[db], sql, triggers_off=name == "floor"))
+            bare, synced, floor = (statistics.median(took[name]) for name, *_ in runs)
             print(
                 f"{label}, median of {rounds} rolled back: {synced:.2f} s, {synced / bare:.1f}x the bare statement"
-                f" ({bare:.2f} s)",
+                f" ({bare:.2f} s); its floor (the same writes as plain SQL) {floor:.2f} s, {floor / bare:.1f}x",
                 flush=True,
             )
         for conn in conns.values():
@@ -207,6 +263,12 @@ def main() -> None:
             conn.execute(PLAIN)
             plain_s = time.perf_counter() - start
             conn.execute("drop table public.bench_plain")
+            conn.execute("create table public.bench_plain (like public.users including all)")
+            conn.execute("create table public.bench_log (like public.user_sync_logs including all)")
+            conn.execute("vacuum analyze")
+            floor_s = _seconds(conn, PLAIN_WITH_LOG)
+            conn.execute("drop table public.bench_plain, public.bench_log")
+            conn.execute("vacuum analyze")
             page, longest, created, batches = None, 0.0, 0, 0
             start = time.perf_counter()
             while True:
@@ -271,7 +333,8 @@ def main() -> None:
         print(
             f"backfill of {created:,} users: {backfill_s:.1f} s in {batches:,} batches of about 5,000, the"
             f" longest transaction {longest * 1000:.0f} ms; a plain insert-select of the same rows {plain_s:.1f} s"
-            f" ({backfill_s / plain_s:.1f}x)"
+            f" ({backfill_s / plain_s:.1f}x); its floor, the same rows and a log row each in one plain statement,"
+            f" {floor_s:.1f} s ({floor_s / plain_s:.1f}x)"
         )
     finally:
         pg.discard()
