@@ -71,7 +71,7 @@ PURGE = "delete from auth.users where is_anonymous is true and created_at < now(
 PURGE_ROUNDS = 5
 # What any sync must write, as plain SQL with our triggers off: the auth statement itself, one
 # UPDATE of the same users' rows of ours and one INSERT of a log row each (a deletion: the rows
-# emptied, their earlier log rows deleted). The rest of a synced statement's cost is working out
+# emptied, their service profiles and earlier log rows deleted). The rest of a synced statement's cost is working out
 # what to write.
 _FLOOR_WRITE = """, ours as (
     update public.users u set {column} = a.v, updated_at = now() from a where u.id = a.id returning u.id, a.v)
@@ -84,6 +84,7 @@ _FLOOR_DELETE = """, ours as (
         email_confirmed_at = null, phone_confirmed_at = null, last_sign_in_at = null, last_active_at = null,
         xp = 0, current_streak = 0, auth_fields = null, auth_updated_at = null, updated_at = now()
     from a where u.id = a.id returning u.id),
+profiles as (delete from public.user_service_profiles p using a where p.user_id = a.id),
 erased as (delete from public.user_sync_logs l using a where l.user_id = a.id)
 insert into public.user_sync_logs (user_id, sync_type, source, before_data, success)
 select o.id, 'delete', 'supabase_auth', '{"cleared": ["email", "full_name"]}', true from ours o"""
@@ -146,17 +147,29 @@ def _seconds(conn: psycopg.Connection, query: str, params: dict | None = None) -
     return time.perf_counter() - start
 
 
-def _rolled_back(conn: psycopg.Connection, statement: str, *, triggers_off: bool = False) -> float:
-    """One statement and the deferred events it queued, timed, then rolled back."""
+def _rolled_back(conn: psycopg.Connection, statement: str, prelude: tuple[str, ...] = ()) -> tuple[float, int]:
+    """One statement and the deferred events it queued, timed, then rolled back, and what it left
+    vacuumed away (its row versions and index entries, which the next run would read past); the
+    seconds and the rows the statement reported."""
     with conn.transaction(force_rollback=True):
-        if triggers_off:  # ours (the foreign keys' stay), and the joins by key, as ours are
-            conn.execute("alter table auth.users disable trigger user")
-            conn.execute("alter table public.users disable trigger user")
-            conn.execute("set local enable_hashjoin = off; set local enable_mergejoin = off")
+        for setting in prelude:
+            conn.execute(setting)
         start = time.perf_counter()
-        conn.execute(statement)
+        rows = conn.execute(statement).rowcount
         conn.execute("set constraints all immediate")
-        return time.perf_counter() - start
+        took = time.perf_counter() - start
+    conn.execute("vacuum")
+    return took, rows
+
+
+# a floor runs with our triggers off (the foreign keys' stay on), and no JIT, as ours run
+_FLOOR_SETTINGS = (
+    "alter table auth.users disable trigger user",
+    "alter table public.users disable trigger user",
+    "set local jit = off",
+)
+# a deletion's floor finds each user's rows by key, as nura.tombstone_users and nura.erase_sync_logs do
+_BY_KEY = ("set local enable_hashjoin = off", "set local enable_mergejoin = off")
 
 
 def _metrics_minute(conn: psycopg.Connection) -> dict[str, float]:
@@ -224,18 +237,26 @@ def main() -> None:
             flush=True,
         )
         # bulk statements over the users just moved in, then a purge: each rolled back (the sync's
-        # deferred per-row events fired first) and run again, bare, synced and as its floor (on the
-        # synced project) in turn; the medians
+        # deferred per-row events fired first), vacuumed and run again, bare, synced and as its
+        # floor (on the synced project) in turn; the medians
         for label, (statement, written), rounds in [
             *((label, statement, BULK_ROUNDS) for label, statement in BULK_STATEMENTS.items()),
             (f"purge of {PURGED:,} anonymous users (one DELETE)", (PURGE, None), PURGE_ROUNDS),
         ]:
-            floor_sql = _floor(statement, written)
-            runs = [("bare", "bare", statement), ("synced", "empty", statement), ("floor", "empty", floor_sql)]
+            floor_settings = _FLOOR_SETTINGS + (_BY_KEY if written is None else ())
+            runs = [
+                ("bare", "bare", statement, ()),
+                ("synced", "empty", statement, ()),
+                ("floor", "empty", _floor(statement, written), floor_settings),
+            ]
             took: dict[str, list[float]] = {name: [] for name, *_ in runs}
+            rows: dict[str, int] = {}
             for round_ in range(rounds):
-                for name, db, sql in runs if round_ % 2 == 0 else runs[::-1]:
-                    took[name].append(_rolled_back(conns[db], sql, triggers_off=name == "floor"))
+                for name, db, sql, prelude in runs if round_ % 2 == 0 else runs[::-1]:
+                    seconds, rows[name] = _rolled_back(conns[db], sql, prelude)
+                    took[name].append(seconds)
+            # the floor's last statement logs one row per user the bare statement wrote
+            assert rows["floor"] == rows["bare"] > 0, (label, rows)
             bare, synced, floor = (statistics.median(took[name]) for name, *_ in runs)
             print(
                 f"{label}, median of {rounds} rolled back: {synced:.2f} s, {synced / bare:.1f}x the bare statement"
