@@ -71,8 +71,8 @@ PURGE = "delete from auth.users where is_anonymous is true and created_at < now(
 PURGE_ROUNDS = 5
 # What any sync must write, as plain SQL with our triggers off: the auth statement itself, one
 # UPDATE of the same users' rows of ours and one INSERT of a log row each (a deletion: the rows
-# emptied, their service profiles and earlier log rows deleted). The rest of a synced statement's cost is working out
-# what to write.
+# emptied, their service profiles and earlier log rows deleted). What a synced statement costs
+# beyond it goes to working out what to write.
 _FLOOR_WRITE = """, ours as (
     update public.users u set {column} = a.v, updated_at = now() from a where u.id = a.id returning u.id, a.v)
 insert into public.user_sync_logs (user_id, sync_type, source, before_data, after_data, success)
