@@ -25,6 +25,11 @@ declare
     v_matched integer := 0;
     v_deferred integer;
     v_created_ids uuid[];
+    -- the batch's people and addresses: auth.users and public.users are read for these keys only
+    -- (by index, once a batch is a small part of them), never hashed whole, which every batch
+    -- would pay again in proportion to all the users there are
+    v_people uuid[];
+    v_emails text[];
 begin
     -- the batch's scratch tables, as plpgsql_check is to check the statements that read them
     perform 'PRAGMA:TABLE: legacy_batch (legacy_table text, legacy_id uuid, precedence integer, row_data jsonb, email text, created_at timestamp with time zone, person_id uuid, batch integer, row_digest text)';
@@ -51,6 +56,8 @@ begin
       and not exists (select from nura.legacy_user_map m  -- imported, and unchanged since
                       where m.legacy_table = r.legacy_table and m.legacy_id = r.legacy_id
                         and m.row_digest is not distinct from r.row_digest);
+    v_people := array(select distinct b.person_id from legacy_batch b);
+    v_emails := array(select distinct b.email from legacy_batch b where b.email is not null);
 
     -- accounts that confirmed an address since nura.legacy_prepare planned take over the person
     -- planned as new with it (one with a row already, a tombstone included, stays who they are)
@@ -58,24 +65,25 @@ begin
         select distinct b.person_id as planned, a.id as account
         from legacy_batch b
         join auth.users a on a.email = b.email and not a.is_sso_user and a.deleted_at is null
-                         and a.email_confirmed_at is not null and not a.is_anonymous
+                         and a.email_confirmed_at is not null and not a.is_anonymous and a.email = any(v_emails)
         where b.email is not null and b.person_id <> a.id
-          and not exists (select from public.users u where u.id = b.person_id)
+          and not exists (select from public.users u where u.id = b.person_id and u.id = any(v_people))
     )
     update legacy_batch b set person_id = t.account from taken t where b.person_id = t.planned;
     analyze legacy_batch;
+    v_people := array(select distinct b.person_id from legacy_batch b);  -- with the accounts taking over
     create temp table legacy_deferred (person_id uuid primary key) on commit drop;
 
     create temp table legacy_people on commit drop as
     select b.person_id, max(b.email) as email, min(b.created_at) as created_at, count(*) as legacy_rows,
            array_agg(b.legacy_table || ':' || b.legacy_id order by b.precedence, b.legacy_id) as sources,
            to_jsonb(u) as existing, u.deleted_at is not null as deleted
-    from legacy_batch b left join public.users u on u.id = b.person_id
+    from legacy_batch b left join public.users u on u.id = b.person_id and u.id = any(v_people)
     group by b.person_id, u.id;
     -- an account without its row (its sync failed meanwhile): reconcile makes it; a later run imports
     insert into legacy_deferred
     select p.person_id from legacy_people p
-    where p.existing is null and exists (select from auth.users a where a.id = p.person_id);
+    where p.existing is null and exists (select from auth.users a where a.id = p.person_id and a.id = any(v_people));
     delete from legacy_people p using legacy_deferred d where d.person_id = p.person_id;
     analyze legacy_people;
 
@@ -167,7 +175,7 @@ begin
     create temp table legacy_current on commit drop as
     select l.id as person_id, to_jsonb(l) as now
     from (select u.* from public.users u
-          where u.id in (select p.person_id from legacy_people p where p.existing is not null)
+          where u.id = any(array(select p.person_id from legacy_people p where p.existing is not null))
           order by u.id for update skip locked) l;
     insert into legacy_deferred  -- busy, adopted (their row has another id now) or deleted meanwhile
     select p.person_id from legacy_people p left join legacy_current c using (person_id)
@@ -338,7 +346,7 @@ begin
         select p.person_id, a.id as account
         from legacy_people p
         join auth.users a on a.email = p.email and not a.is_sso_user and a.deleted_at is null
-                         and a.email_confirmed_at is not null and not a.is_anonymous
+                         and a.email_confirmed_at is not null and not a.is_anonymous and a.email = any(v_emails)
         where p.existing is null and p.email is not null
         union
         select b.person_id, b.account_id from nura.legacy_blocked_adoptions() b
@@ -360,7 +368,8 @@ begin
         'created', v_created,
         'merged', (select count(*) from legacy_people where legacy_rows > 1),
         'matched_to_auth', v_matched + (select count(*) from legacy_people p
-                                        where exists (select from auth.users a where a.id = p.person_id)),
+                                        where exists (select from auth.users a
+                                                      where a.id = p.person_id and a.id = any(v_people))),
         'profiles', v_profiles,
         'conflicts', v_conflicts,
         'deferred', v_deferred);
