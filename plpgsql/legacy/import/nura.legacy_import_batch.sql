@@ -53,9 +53,10 @@ begin
     create temp table legacy_batch on commit drop as
     select r.* from nura.legacy_rows r
     where r.batch = p_batch
-      and not exists (select from nura.legacy_user_map m  -- imported, and unchanged since
-                      where m.legacy_table = r.legacy_table and m.legacy_id = r.legacy_id
-                        and m.row_digest is not distinct from r.row_digest);
+      -- imported, and unchanged since: each row's map entry read by its key (a subquery, which the
+      -- planner cannot turn into a hash of the whole map, a map that grows with every batch)
+      and not coalesce((select m.row_digest is not distinct from r.row_digest from nura.legacy_user_map m
+                        where m.legacy_table = r.legacy_table and m.legacy_id = r.legacy_id), false);
     v_people := array(select distinct b.person_id from legacy_batch b);
     v_emails := array(select distinct b.email from legacy_batch b where b.email is not null);
 
@@ -75,11 +76,11 @@ begin
     create temp table legacy_deferred (person_id uuid primary key) on commit drop;
 
     create temp table legacy_people on commit drop as
-    select b.person_id, max(b.email) as email, min(b.created_at) as created_at, count(*) as legacy_rows,
-           array_agg(b.legacy_table || ':' || b.legacy_id order by b.precedence, b.legacy_id) as sources,
-           to_jsonb(u) as existing, u.deleted_at is not null as deleted
-    from legacy_batch b left join public.users u on u.id = b.person_id and u.id = any(v_people)
-    group by b.person_id, u.id;
+    select p.*, p.existing ->> 'deleted_at' is not null as deleted
+    from (select b.person_id, max(b.email) as email, min(b.created_at) as created_at, count(*) as legacy_rows,
+                 array_agg(b.legacy_table || ':' || b.legacy_id order by b.precedence, b.legacy_id) as sources,
+                 (select to_jsonb(u) from public.users u where u.id = b.person_id) as existing  -- by key
+          from legacy_batch b group by b.person_id) p;
     -- an account without its row (its sync failed meanwhile): reconcile makes it; a later run imports
     insert into legacy_deferred
     select p.person_id from legacy_people p
@@ -253,11 +254,11 @@ begin
     union all
     select s.user_id, s.service_type || x.column_name, e.key, e.value, 'users', 0, null, null
     from public.user_service_profiles s
-    join legacy_people p on p.person_id = s.user_id
     cross join lateral (values ('.service_preferences', s.service_preferences),
                                ('.service_metadata', s.service_metadata)) x(column_name, entries)
     cross join lateral jsonb_each(x.entries) e
-    where s.service_type in ('chat', 'voice');
+    where s.service_type in ('chat', 'voice')  -- only a person with a user row has profiles
+      and s.user_id = any(array(select p.person_id from legacy_people p where p.existing is not null));
     analyze legacy_entries;
 
     create temp table legacy_entry_winners on commit drop as
