@@ -76,10 +76,11 @@ begin
     create temp table legacy_deferred (person_id uuid primary key) on commit drop;
 
     create temp table legacy_people on commit drop as
-    select p.*, p.existing ->> 'deleted_at' is not null as deleted
+    select p.person_id, p.email, p.created_at, p.legacy_rows, p.sources,
+           to_jsonb(p.existing) as existing, (p.existing).deleted_at is not null as deleted
     from (select b.person_id, max(b.email) as email, min(b.created_at) as created_at, count(*) as legacy_rows,
                  array_agg(b.legacy_table || ':' || b.legacy_id order by b.precedence, b.legacy_id) as sources,
-                 (select to_jsonb(u) from public.users u where u.id = b.person_id) as existing  -- by key
+                 (select u from public.users u where u.id = b.person_id) as existing  -- by key
           from legacy_batch b group by b.person_id) p;
     -- an account without its row (its sync failed meanwhile): reconcile makes it; a later run imports
     insert into legacy_deferred
@@ -257,7 +258,9 @@ begin
     cross join lateral (values ('.service_preferences', s.service_preferences),
                                ('.service_metadata', s.service_metadata)) x(column_name, entries)
     cross join lateral jsonb_each(x.entries) e
-    where s.service_type in ('chat', 'voice')  -- only a person with a user row has profiles
+    -- by key, not a hash of every profile; the people this batch made have none yet (their rows are
+    -- this transaction's own)
+    where s.service_type in ('chat', 'voice')
       and s.user_id = any(array(select p.person_id from legacy_people p where p.existing is not null));
     analyze legacy_entries;
 
