@@ -221,8 +221,9 @@ def _reconcile(conn: psycopg.Connection) -> dict[str, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=1_000_000)
-    parser.add_argument("--bulk-only", action="store_true", help="only the bulk statements over 400,000 users")
-    parser.add_argument("--scale-only", action="store_true", help="all but the bulk statements over 400,000 users")
+    part = parser.add_mutually_exclusive_group()
+    part.add_argument("--bulk-only", action="store_true", help="only the bulk statements over 400,000 users")
+    part.add_argument("--scale-only", action="store_true", help="all but the bulk statements over 400,000 users")
     args = parser.parse_args()
     pg = LocalPostgres.throwaway()
     pg.start()
