@@ -24,6 +24,7 @@ COUNTS = ("rows", "people", "created", "merged", "matched_to_auth", "profiles", 
 # People a batch defers (they changed while it ran) are imported by another pass over what is left.
 PASSES = 3
 _IMPORT_LOCK = "select pg_try_advisory_lock(nura.legacy_import_lock())"
+_IMPORT_UNLOCK = "select pg_advisory_unlock(nura.legacy_import_lock())"
 
 
 def import_legacy(
@@ -59,6 +60,10 @@ def import_legacy(
         finally:
             with contextlib.suppress(psycopg.Error):  # the connection is gone: the next import or reconcile clears them
                 conn.execute(_CLEAR_STAGING)
+            # released before the connection closes: the server frees a closed session's locks
+            # only once its backend has gone, and a run right after would find it held
+            with contextlib.suppress(psycopg.Error):
+                conn.execute(_IMPORT_UNLOCK)
     return totals
 
 
