@@ -218,6 +218,63 @@ def _reconcile(conn: psycopg.Connection) -> dict[str, float]:
     return took
 
 
+def _bulk_statements(pg: LocalPostgres) -> None:
+    """A move from another auth provider into two projects (one migrated, one bare), then bulk
+    statements and a purge over the users moved in, bare, synced and as the floor, in turn."""
+    # a move from another auth provider: INSERTs of many users each, on one connection, into a
+    # freshly migrated project (PL/pgSQL plans its statements anew for the first five calls
+    # on a connection, then may keep a generic plan)
+    conns = {}
+    for db, migrated in (("bare", False), ("empty", True)):
+        supabase_standin.install(pg.url(), db)
+        if migrated:
+            installer.migrate(pg.url("postgres", db))
+        conns[db] = psycopg.connect(pg.url("supabase_admin", db), autocommit=True)
+    moved = AUTH_USERS.replace("'user' || g ||", "'user' || g || '.' || %(k)s ||")
+    ratios = []
+    for k in range(MOVES):
+        took = {db: _seconds(conn, moved, {"n": MOVED, "k": k}) for db, conn in conns.items()}
+        ratios.append(took["empty"] / took["bare"])
+    for conn in conns.values():
+        conn.execute(ANONYMOUS_USERS.replace("into users", "into auth.users"), {"n": PURGED})
+        conn.execute(SESSIONS)
+        conn.execute("vacuum analyze auth.users")
+    print(
+        f"{MOVES} INSERTs of {MOVED:,} auth users each into a freshly migrated project, one connection:"
+        f" {min(ratios):.1f}x to {max(ratios):.1f}x the time of the same into a bare one",
+        flush=True,
+    )
+    # bulk statements over the users just moved in, then a purge: each rolled back (the sync's
+    # deferred per-row events fired first), vacuumed and run again, bare, synced and as its
+    # floor (on the synced project) in turn; the medians
+    for label, (statement, written), rounds in [
+        *((label, statement, BULK_ROUNDS) for label, statement in BULK_STATEMENTS.items()),
+        (f"purge of {PURGED:,} anonymous users (one DELETE)", (PURGE, None), PURGE_ROUNDS),
+    ]:
+        floor_settings = _FLOOR_SETTINGS + (_BY_KEY if written is None else ())
+        runs = [
+            ("bare", "bare", statement, ()),
+            ("synced", "empty", statement, ()),
+            ("floor", "empty", _floor(statement, written), floor_settings),
+        ]
+        took: dict[str, list[float]] = {name: [] for name, *_ in runs}
+        rows: dict[str, int] = {}
+        for round_ in range(rounds):
+            for name, db, sql, prelude in runs if round_ % 2 == 0 else runs[::-1]:
+                seconds, rows[name] = _rolled_back(conns[db], sql, prelude)
+                took[name].append(seconds)
+        # the floor's last statement logs one row per user the bare statement wrote
+        assert rows["floor"] == rows["bare"] > 0, (label, rows)
+        bare, synced, floor = (statistics.median(took[name]) for name, *_ in runs)
+        print(
+            f"{label}, median of {rounds} rolled back: {synced:.2f} s, {synced / bare:.1f}x the bare statement"
+            f" ({bare:.2f} s); its floor (the same writes as plain SQL) {floor:.2f} s, {floor / bare:.1f}x",
+            flush=True,
+        )
+    for conn in conns.values():
+        conn.close()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--users", type=int, default=1_000_000)
@@ -229,58 +286,7 @@ def main() -> None:
     pg.start()
     try:
         if not args.scale_only:
-            # a move from another auth provider: INSERTs of many users each, on one connection, into a
-            # freshly migrated project (PL/pgSQL plans its statements anew for the first five calls
-            # on a connection, then may keep a generic plan)
-            conns = {}
-            for db, migrated in (("bare", False), ("empty", True)):
-                supabase_standin.install(pg.url(), db)
-                if migrated:
-                    installer.migrate(pg.url("postgres", db))
-                conns[db] = psycopg.connect(pg.url("supabase_admin", db), autocommit=True)
-            moved = AUTH_USERS.replace("'user' || g ||", "'user' || g || '.' || %(k)s ||")
-            ratios = []
-            for k in range(MOVES):
-                took = {db: _seconds(conn, moved, {"n": MOVED, "k": k}) for db, conn in conns.items()}
-                ratios.append(took["empty"] / took["bare"])
-            for conn in conns.values():
-                conn.execute(ANONYMOUS_USERS.replace("into users", "into auth.users"), {"n": PURGED})
-                conn.execute(SESSIONS)
-                conn.execute("vacuum analyze auth.users")
-            print(
-                f"{MOVES} INSERTs of {MOVED:,} auth users each into a freshly migrated project, one connection:"
-                f" {min(ratios):.1f}x to {max(ratios):.1f}x the time of the same into a bare one",
-                flush=True,
-            )
-            # bulk statements over the users just moved in, then a purge: each rolled back (the sync's
-            # deferred per-row events fired first), vacuumed and run again, bare, synced and as its
-            # floor (on the synced project) in turn; the medians
-            for label, (statement, written), rounds in [
-                *((label, statement, BULK_ROUNDS) for label, statement in BULK_STATEMENTS.items()),
-                (f"purge of {PURGED:,} anonymous users (one DELETE)", (PURGE, None), PURGE_ROUNDS),
-            ]:
-                floor_settings = _FLOOR_SETTINGS + (_BY_KEY if written is None else ())
-                runs = [
-                    ("bare", "bare", statement, ()),
-                    ("synced", "empty", statement, ()),
-                    ("floor", "empty", _floor(statement, written), floor_settings),
-                ]
-                took: dict[str, list[float]] = {name: [] for name, *_ in runs}
-                rows: dict[str, int] = {}
-                for round_ in range(rounds):
-                    for name, db, sql, prelude in runs if round_ % 2 == 0 else runs[::-1]:
-                        seconds, rows[name] = _rolled_back(conns[db], sql, prelude)
-                        took[name].append(seconds)
-                # the floor's last statement logs one row per user the bare statement wrote
-                assert rows["floor"] == rows["bare"] > 0, (label, rows)
-                bare, synced, floor = (statistics.median(took[name]) for name, *_ in runs)
-                print(
-                    f"{label}, median of {rounds} rolled back: {synced:.2f} s, {synced / bare:.1f}x the bare statement"
-                    f" ({bare:.2f} s); its floor (the same writes as plain SQL) {floor:.2f} s, {floor / bare:.1f}x",
-                    flush=True,
-                )
-            for conn in conns.values():
-                conn.close()
+            _bulk_statements(pg)
         if args.bulk_only:
             return
         supabase_standin.install(pg.url(), "scale")
