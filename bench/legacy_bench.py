@@ -4,7 +4,10 @@ by `nura-users legacy import` and checked by `legacy verify`, on a durable local
 command's own peak memory. Then the approach of the Python sync it replaces, a loop with one lookup and one insert
 per row, on 20,000 rows, for the rows-per-second ratio.
 
-    .venv/bin/python bench/legacy_bench.py [--people 1000000] [--seed-rows 20000]
+    .venv/bin/python bench/legacy_bench.py [--people 1000000] [--seed-rows 20000] [--other-accounts 0]
+
+--other-accounts adds that many Supabase accounts that no legacy row names, for a project whose
+auth.users is far larger than its legacy tables (each batch should read it by key, not whole).
 
 And the import's floor: the rows it wrote, written again as plain SQL, one insert-select per
 table into a copy shaped alike (its indexes, none of its foreign keys), one after another (the
@@ -65,6 +68,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--people", type=int, default=1_000_000)
     parser.add_argument("--seed-rows", type=int, default=20_000)
+    parser.add_argument("--other-accounts", type=int, default=0)
     args = parser.parse_args()
     n = args.people
     chat, voice = int(n * 0.6), int(n * 0.5)
@@ -76,20 +80,22 @@ def main() -> None:
     try:
         supabase_standin.install(pg.url(), "legacy")
         url = pg.url("postgres", "legacy")
-        installer.migrate(url)
+        # the accounts, bulk-loaded before nura-users is installed, which backfills them
+        accounts = (
+            "insert into users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data,"
+            " email_confirmed_at, created_at, updated_at, is_sso_user, is_anonymous)"
+            " select '00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated',"
+            " {address}, '{{}}', '{{}}', now(), now(), now(), false, false from generate_series({series}) g"
+        )
         with psycopg.connect(pg.url("supabase_auth_admin", "legacy")) as conn:
-            conn.execute("alter table users disable trigger user")  # bulk-load the accounts, then backfill
-            conn.execute(
-                "insert into users (instance_id, id, aud, role, email, raw_app_meta_data, raw_user_meta_data,"
-                " email_confirmed_at, created_at, updated_at, is_sso_user, is_anonymous)"
-                " select '00000000-0000-0000-0000-000000000000', gen_random_uuid(), 'authenticated', 'authenticated',"
-                " 'p' || g || '@legacy.example', '{}', '{}', now(), now(), now(), false, false"
-                " from generate_series(1, %s, 3) g",
-                (n * 9 // 10,),
-            )  # every third of the 90% with an email
-            conn.execute("alter table users enable trigger user")
+            # every third of the 90% with an email
+            conn.execute(accounts.format(address="'p' || g || '@legacy.example'", series="1, %s, 3"), (n * 9 // 10,))
+            if args.other_accounts:
+                conn.execute(
+                    accounts.format(address="'other' || g || '@example.com'", series="1, %s"), (args.other_accounts,)
+                )
+        installer.migrate(url)
         with psycopg.connect(url, autocommit=True) as conn:
-            conn.execute("select nura.reconcile()")
             conn.execute(
                 GENERATE.format(chat=chat, voice_from=voice_from, voice_to=voice_from + voice - 1, custom=int(n * 0.3))
             )
